@@ -7,6 +7,9 @@
 
 export type LimitReset = 'daily' | 'weekly' | 'monthly' | null;
 
+/** OpenRouter's two key kinds: ordinary API ("inference") keys and management keys. */
+export type KeyKind = 'inference' | 'management';
+
 /** `GET /key` — the calling key's limits and spend (USD). */
 export interface KeyInfo {
   label: string;
@@ -218,7 +221,12 @@ export interface ChatCompletion {
   error: { code: number | string | null; message: string; errorType: string | null } | null;
 }
 
-/** Events yielded by the streaming API, in arrival order. */
+/**
+ * Events yielded by the streaming API, in arrival order. `meta` comes first: as soon as the
+ * response headers arrive when OpenRouter sent `X-Generation-Id` (model/provider still null), and
+ * again from the first chunk once model and provider are known. After an `error` event the stream
+ * ends; a stream that ends without `[DONE]` or an error event throws an OpenRouterError.
+ */
 export type ChatStreamEvent =
   | { type: 'meta'; id: string; model: string | null; provider: string | null }
   | { type: 'delta'; content: string; reasoning?: string }

@@ -1,0 +1,97 @@
+/**
+ * Typed view of `contributes.configuration`, read in one place. Values are validated here so
+ * every consumer gets a usable value plus the list of problems to tell the user about
+ * (a bad setting never crashes a feature, and never silently means something else).
+ */
+import * as vscode from 'vscode';
+
+export const SECTION = 'openrouterLedger';
+export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
+export const MIN_POLL_SECONDS = 30;
+
+export interface LedgerConfig {
+  baseUrl: string;
+  pollIntervalSeconds: number;
+  requestTimeoutSeconds: number;
+  statusBar: { warnBelow: number; criticalBelow: number };
+  network: { extraCaCertificatesFile: string };
+  ledger: { retentionDays: number; timeZone: 'utc' | 'local' };
+}
+
+export interface ConfigProblem {
+  setting: string;
+  message: string;
+}
+
+type Get = <T>(key: string, fallback: T) => T;
+
+function readNumber(get: Get, key: string, fallback: number, min: number, problems: ConfigProblem[]): number {
+  const raw = get<unknown>(key, fallback);
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('must be a number; using {0}', String(fallback)) });
+    return fallback;
+  }
+  if (raw < min) {
+    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('must be at least {0}; using {0}', String(min)) });
+    return min;
+  }
+  return raw;
+}
+
+/** Pure part of base-URL validation, exported for unit tests. */
+export function normalizeBaseUrl(raw: unknown): { url: string; problem?: string } {
+  if (typeof raw !== 'string' || raw.trim() === '') return { url: DEFAULT_BASE_URL };
+  const trimmed = raw.trim().replace(/\/+$/, '');
+  try {
+    const parsed = new URL(trimmed);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      return { url: DEFAULT_BASE_URL, problem: 'must be an http(s) URL' };
+    }
+    if (parsed.username || parsed.password) {
+      return { url: DEFAULT_BASE_URL, problem: 'must not contain credentials' };
+    }
+    return { url: trimmed };
+  } catch {
+    return { url: DEFAULT_BASE_URL, problem: 'is not a valid URL' };
+  }
+}
+
+export function readConfig(): { config: LedgerConfig; problems: ConfigProblem[] } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const get: Get = (key, fallback) => c.get(key, fallback);
+  const problems: ConfigProblem[] = [];
+
+  const base = normalizeBaseUrl(c.get('baseUrl'));
+  if (base.problem) {
+    problems.push({ setting: `${SECTION}.baseUrl`, message: vscode.l10n.t('{0}; using {1}', base.problem, DEFAULT_BASE_URL) });
+  }
+  const warnBelow = readNumber(get, 'statusBar.warnBelow', 5, 0, problems);
+  let criticalBelow = readNumber(get, 'statusBar.criticalBelow', 1, 0, problems);
+  if (criticalBelow > warnBelow) {
+    problems.push({
+      setting: `${SECTION}.statusBar.criticalBelow`,
+      message: vscode.l10n.t('is above warnBelow ({0}); using {0}', String(warnBelow)),
+    });
+    criticalBelow = warnBelow;
+  }
+  const timeZone = c.get<string>('ledger.timeZone', 'utc');
+  return {
+    config: {
+      baseUrl: base.url,
+      pollIntervalSeconds: readNumber(get, 'pollIntervalSeconds', 300, MIN_POLL_SECONDS, problems),
+      requestTimeoutSeconds: readNumber(get, 'requestTimeoutSeconds', 30, 1, problems),
+      statusBar: { warnBelow, criticalBelow },
+      network: { extraCaCertificatesFile: String(c.get('network.extraCaCertificatesFile', '') ?? '') },
+      ledger: {
+        retentionDays: Math.floor(readNumber(get, 'ledger.retentionDays', 0, 0, problems)),
+        timeZone: timeZone === 'local' ? 'local' : 'utc',
+      },
+    },
+    problems,
+  };
+}
+
+/** True when the change touches any of the given keys (relative to the section). */
+export function affects(e: vscode.ConfigurationChangeEvent, ...keys: string[]): boolean {
+  return keys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+}

@@ -1,0 +1,192 @@
+/**
+ * The ledger schema and its forward migrations.
+ *
+ * `schema_version` holds one row with the version the file is at; migration N takes a file from
+ * version N-1 to N inside one transaction, so a file is always at a whole version. A file from
+ * a newer extension is refused rather than guessed at (and never overwritten).
+ *
+ * v1: the raw tables — generations, the tamper-evidence chain, journal bookkeeping, activity,
+ *     credit snapshots and the price cache.
+ * v2: maintained rollups (15-minute totals, per-day-and-model totals with a latency histogram,
+ *     per-day user / workspace-branch / error counts) and a covering index for exact
+ *     percentiles. Raw aggregates over a million rows took seconds in sql.js; the dashboard
+ *     needs them in milliseconds. The migration builds the rollups from the existing rows.
+ */
+import type { Database } from './sqljs';
+import { rebuildRollups } from './rollups';
+
+export const SCHEMA_VERSION = 2;
+
+const V1 = `
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (0);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE generations (
+  id INTEGER PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  generation_id TEXT UNIQUE,
+  ts TEXT NOT NULL,
+  model_requested TEXT NOT NULL,
+  model_used TEXT,
+  provider TEXT,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  reasoning_tokens INTEGER,
+  cached_tokens INTEGER,
+  total_cost REAL,
+  upstream_inference_cost REAL,
+  cache_discount REAL,
+  is_byok INTEGER,
+  cost_source TEXT NOT NULL CHECK (cost_source IN ('usage','generation','estimate')),
+  latency_ms REAL,
+  ttft_ms REAL,
+  generation_time_ms REAL,
+  status TEXT NOT NULL CHECK (status IN ('success','error','timeout','cancelled')),
+  error_code TEXT,
+  http_status INTEGER,
+  finish_reason TEXT,
+  streamed INTEGER,
+  user_id TEXT,
+  tags TEXT,
+  workspace TEXT,
+  git_branch TEXT,
+  prompt_hash TEXT,
+  prompt_text TEXT,
+  key_label TEXT,
+  chat_session TEXT,
+  origin TEXT NOT NULL DEFAULT 'extension',
+  backfill TEXT NOT NULL DEFAULT 'none'
+);
+CREATE INDEX idx_generations_ts ON generations (ts);
+CREATE INDEX idx_generations_model ON generations (model_used, ts);
+CREATE INDEX idx_generations_user ON generations (user_id, ts);
+CREATE INDEX idx_generations_status ON generations (status, ts);
+CREATE INDEX idx_generations_backfill ON generations (ts) WHERE backfill = 'pending';
+CREATE TABLE chain (
+  seq INTEGER PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  uid TEXT,
+  generation_id TEXT,
+  ts INTEGER,
+  row_hash BLOB,
+  hash BLOB NOT NULL
+);
+CREATE TABLE journal_state (
+  writer_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  byte_offset INTEGER NOT NULL,
+  closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE activity_daily (
+  date TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_permaslug TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  provider_name TEXT,
+  usage REAL NOT NULL,
+  byok_usage_inference REAL NOT NULL,
+  requests INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  workspace_id TEXT,
+  key_hash TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (date, model_permaslug, endpoint_id, key_hash)
+);
+CREATE TABLE credit_snapshots (
+  id INTEGER PRIMARY KEY,
+  ts TEXT NOT NULL,
+  key_label TEXT,
+  credit_limit REAL,
+  limit_remaining REAL,
+  usage REAL,
+  usage_daily REAL,
+  usage_weekly REAL,
+  usage_monthly REAL,
+  byok_usage REAL,
+  total_credits REAL,
+  total_usage REAL
+);
+CREATE INDEX idx_credit_snapshots_ts ON credit_snapshots (ts);
+CREATE TABLE model_prices (
+  model_id TEXT PRIMARY KEY,
+  info_json TEXT NOT NULL,
+  fetched_at TEXT NOT NULL
+);
+`;
+
+const V2 = `
+DROP INDEX idx_generations_model;
+CREATE INDEX idx_generations_model_latency ON generations (model_used, ts, latency_ms);
+CREATE TABLE roll_slot (
+  slot INTEGER PRIMARY KEY,
+  requests INTEGER NOT NULL, errors INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL
+);
+CREATE TABLE roll_day_model (
+  day TEXT NOT NULL, model TEXT NOT NULL,
+  requests INTEGER NOT NULL, errors INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL, latency_sumsq REAL NOT NULL,
+  latency_hist TEXT NOT NULL,
+  PRIMARY KEY (day, model)
+) WITHOUT ROWID;
+CREATE TABLE roll_day_dim (
+  day TEXT NOT NULL, dim TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL,
+  requests INTEGER NOT NULL, errors INTEGER NOT NULL, tokens INTEGER NOT NULL, cost REAL NOT NULL,
+  PRIMARY KEY (day, dim, k1, k2)
+) WITHOUT ROWID;
+`;
+
+/** MIGRATIONS[i] takes a file from version i to i + 1. */
+export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+  (db) => db.exec(V1),
+  (db) => {
+    db.exec(V2);
+    rebuildRollups(db);
+  },
+];
+
+export class LedgerVersionError extends Error {
+  override readonly name = 'LedgerVersionError';
+}
+
+/** Version of a file; 0 for an empty database. */
+export function schemaVersion(db: Database): number {
+  const hasTable = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!hasTable.length) {
+    const anyTable = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1");
+    if (anyTable.length) throw new Error('not an OpenRouter Ledger database (no schema_version table)');
+    return 0;
+  }
+  const rows = db.exec('SELECT version FROM schema_version');
+  const version = rows[0]?.values[0]?.[0];
+  if (typeof version !== 'number') throw new Error('schema_version holds no version');
+  return version;
+}
+
+/** Brings `db` forward to `target` (default: current); returns the version it started at. */
+export function migrate(db: Database, target = SCHEMA_VERSION): number {
+  const start = schemaVersion(db);
+  if (start > SCHEMA_VERSION) {
+    throw new LedgerVersionError(
+      `The ledger was written by a newer version of OpenRouter Ledger (schema ${start}, this version reads up to ${SCHEMA_VERSION}). Update the extension; the file was left untouched.`,
+    );
+  }
+  for (let version = start; version < target; version++) {
+    db.exec('BEGIN');
+    try {
+      MIGRATIONS[version](db);
+      db.run('UPDATE schema_version SET version = ?', [version + 1]);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return start;
+}

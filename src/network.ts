@@ -1,0 +1,38 @@
+/**
+ * Chooses the transport the OpenRouter client uses inside VS Code (see src/openrouter/transport.ts
+ * for the design): VS Code's own patched fetch whenever its fetch support is on, so `http.proxy`,
+ * PAC/OS proxies, proxy authentication and system certificates apply exactly as for VS Code itself;
+ * the bundled undici with a ProxyAgent built from the same settings when that support is off.
+ */
+import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
+import { hostFetchTransport, undiciTransport, proxySettingsFromEnv, type ClosableTransport, type FetchLike } from './openrouter/transport';
+import type { LedgerConfig } from './config';
+import type { Logger } from './util/logger';
+
+export function createTransport(config: LedgerConfig, logger: Logger): ClosableTransport {
+  const ca = readExtraCa(config.network.extraCaCertificatesFile, logger);
+  const http = vscode.workspace.getConfiguration('http');
+  const hostFetchPatched = http.get<boolean>('fetchAdditionalSupport', true) !== false && typeof globalThis.fetch === 'function';
+  if (hostFetchPatched) {
+    logger.debug('transport: VS Code fetch (http.proxy, PAC and system certificates apply)');
+    return hostFetchTransport(globalThis.fetch as unknown as FetchLike, { ca });
+  }
+  const env = proxySettingsFromEnv(process.env);
+  const proxyUrl = http.get<string>('proxy', '').trim() || env.proxyUrl;
+  const noProxy = [...http.get<string[]>('noProxy', []), ...(env.noProxy ?? [])];
+  logger.debug(`transport: bundled undici${proxyUrl ? ' through the configured proxy' : ''}`);
+  return undiciTransport({ proxyUrl, noProxy, ca, rejectUnauthorized: http.get<boolean>('proxyStrictSSL', true) });
+}
+
+function readExtraCa(file: string, logger: Logger): string | undefined {
+  if (!file.trim()) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const message = vscode.l10n.t('Could not read the CA certificates file {0}: {1}', file, err instanceof Error ? err.message : String(err));
+    logger.warn(message);
+    void vscode.window.showWarningMessage(message);
+    return undefined;
+  }
+}

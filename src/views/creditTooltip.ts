@@ -1,0 +1,142 @@
+/**
+ * Text of the credit status-bar item and its Markdown tooltip, as pure functions of the shared
+ * credit state (unit-tested without VS Code; the caller passes its l10n function).
+ */
+import type { SharedCreditState } from '../poller/creditState';
+import { computeSpendable, levelFor, type Level, type Spendable } from '../poller/spendable';
+import { formatUsd } from '../util/money';
+
+export type Translate = (message: string, ...args: Array<string | number>) => string;
+
+export const plainTranslate: Translate = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)] ?? ''));
+
+export interface CreditView {
+  text: string;
+  tooltipMarkdown: string;
+  level: Level;
+  stale: boolean;
+  spendable: Spendable | null;
+}
+
+export interface CreditViewInput {
+  state: SharedCreditState;
+  hasKey: boolean;
+  keySource: 'secret-storage' | 'environment' | undefined;
+  thresholds: { warnBelow: number; criticalBelow: number };
+  intervalMs: number;
+  now: number;
+}
+
+export function relativeAge(ms: number, t: Translate): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 45) return t('just now');
+  const m = Math.round(s / 60);
+  if (m < 60) return m === 1 ? t('1 minute ago') : t('{0} minutes ago', m);
+  const h = Math.round(m / 60);
+  if (h < 24) return h === 1 ? t('1 hour ago') : t('{0} hours ago', h);
+  const d = Math.round(h / 24);
+  return d === 1 ? t('1 day ago') : t('{0} days ago', d);
+}
+
+/** Markdown-escapes text that comes from outside (key labels, error messages). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`);
+}
+
+const money = (n: number | null | undefined) => (n === null || n === undefined ? '—' : formatUsd(n));
+
+export function buildCreditView(input: CreditViewInput, t: Translate = plainTranslate): CreditView {
+  const { state, now } = input;
+  const reading = state.reading;
+  if (!input.hasKey) {
+    return {
+      text: `$(key) ${t('OpenRouter: set key')}`,
+      tooltipMarkdown: t('No OpenRouter API key is set. Click to set one (stored in VS Code secret storage only).'),
+      level: 'ok',
+      stale: false,
+      spendable: null,
+    };
+  }
+  if (!reading) {
+    const error = state.lastError;
+    return {
+      text: error ? `$(error) OpenRouter` : `$(sync~spin) OpenRouter`,
+      tooltipMarkdown: error
+        ? `**${t('OpenRouter credits unavailable')}**\n\n${escapeMarkdown(error.message)}\n\n${t('Click to retry.')}`
+        : t('Reading credits from OpenRouter…'),
+      level: 'ok',
+      stale: false,
+      spendable: null,
+    };
+  }
+
+  const spendable = computeSpendable(reading.key, reading.credits);
+  const level = levelFor(spendable.amount, input.thresholds);
+  const failedSinceReading = !!state.lastError && state.lastError.at >= reading.fetchedAt;
+  const stale = failedSinceReading || now - reading.fetchedAt > 2 * input.intervalMs;
+  const staleMark = stale ? '$(history) ' : '';
+  const text =
+    spendable.amount === null
+      ? `$(credit-card) ${staleMark}${t('{0} today · no limit', money(reading.key.usageDaily ?? 0))}`
+      : `$(credit-card) ${staleMark}${money(spendable.amount)}`;
+
+  const key = reading.key;
+  const lines: string[] = [];
+  lines.push(
+    spendable.amount === null
+      ? `**${t('OpenRouter — no spending limit')}**`
+      : `**${t('OpenRouter — {0} spendable now', money(spendable.amount))}**`,
+  );
+  lines.push('');
+  lines.push(`| | |`);
+  lines.push(`|---|---|`);
+  if (reading.credits && !spendable.creditsDiscarded) {
+    lines.push(
+      `| ${t('Account credits')} | ${t('{0} purchased · {1} used · {2} left', money(reading.credits.totalCredits), money(reading.credits.totalUsage), money(spendable.creditsRemaining))} |`,
+    );
+  } else {
+    const note = spendable.creditsDiscarded ? t('not readable with this key') : (reading.creditsNote ?? t('unknown'));
+    lines.push(`| ${t('Account credits')} | ${escapeMarkdown(note)} |`);
+  }
+  const source = input.keySource === 'environment' ? ` (${t('from environment')})` : '';
+  lines.push(`| ${t('Key')} | ${escapeMarkdown(key.label)}${source} |`);
+  if (key.limit !== null) {
+    const reset = key.limitReset ? t('resets {0}', key.limitReset) : t('never resets');
+    lines.push(`| ${t('Key limit')} | ${t('{0} ({1}) · {2} remaining', money(key.limit), reset, money(spendable.keyLimitRemaining))} |`);
+  } else {
+    lines.push(`| ${t('Key limit')} | ${t('none')} |`);
+  }
+  lines.push(
+    `| ${t('Usage')} | ${t('today {0} · week {1} · month {2}', money(key.usageDaily), money(key.usageWeekly), money(key.usageMonthly))} |`,
+  );
+  if ((key.byokUsage ?? 0) > 0 || (key.byokUsageMonthly ?? 0) > 0) {
+    lines.push(
+      `| ${t('BYOK usage')} | ${t('today {0} · week {1} · month {2}', money(key.byokUsageDaily), money(key.byokUsageWeekly), money(key.byokUsageMonthly))} |`,
+    );
+  }
+  if (reading.viaExtensionToday) {
+    lines.push(
+      `| ${t('Today via this extension')} | ${t('{0} requests · {1}', reading.viaExtensionToday.requests, money(reading.viaExtensionToday.cost))} |`,
+    );
+  }
+  lines.push('');
+  const boundText: Record<Spendable['binding'], string> = {
+    credits: t('Bound by: account credits'),
+    'key-limit': t('Bound by: this key’s limit'),
+    none: t('Bound by: nothing (no credit figure and no key limit)'),
+  };
+  lines.push(boundText[spendable.binding]);
+  lines.push('');
+  lines.push(t('Updated {0}', relativeAge(now - reading.fetchedAt, t)));
+  if (failedSinceReading && state.lastError) {
+    lines.push('');
+    lines.push(
+      `$(warning) ${t('Stale: the last refresh failed {0}: {1}', relativeAge(now - state.lastError.at, t), escapeMarkdown(state.lastError.message))}`,
+    );
+  } else if (stale) {
+    lines.push('');
+    lines.push(`$(warning) ${t('Stale: last updated {0}', relativeAge(now - reading.fetchedAt, t))}`);
+  }
+  return { text, tooltipMarkdown: lines.join('\n'), level, stale, spendable };
+}

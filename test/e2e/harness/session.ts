@@ -1,0 +1,213 @@
+/**
+ * One VS Code window for one suite: temp user-data, extensions and workspace folders, the packaged
+ * extension installed from its VSIX, code-server on a free port, and Chromium showing the workbench.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { installExtension, startCodeServer, type CodeServerDirs, type RunningCodeServer } from './codeServer';
+import { artifactsRoot, env } from './paths';
+import { childPidsNamed, trackGroup, untrackGroup } from './processes';
+import { describeLeaks, findSecrets, maskForReport, type SecretLeak } from './secretScan';
+import { locateTools } from './tools';
+import { ensurePackagedVsix } from './vsix';
+import { Workbench } from './workbench';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const VIEWPORT = { width: 1400, height: 900 };
+
+/** Settings that keep the workbench quiet and deterministic: no welcome page, tips, trust prompt or AI chat. */
+const BASE_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'chat.disableAIFeatures': true,
+  'window.restoreWindows': 'none',
+};
+
+export interface SessionOptions {
+  /** Names the artifacts folder and temp dirs; use the suite's file name. */
+  readonly name: string;
+  /** User settings written to settings.json before start (on top of quiet defaults). */
+  readonly settings?: Record<string, unknown>;
+  /** Files to create in the workspace folder, by relative path. */
+  readonly workspaceFiles?: Record<string, string>;
+  /** Strings (API keys) that must never appear in files the extension or the tests write. */
+  readonly secrets?: readonly string[];
+  /** The VSIX to install; default $E2E_VSIX or the repo's packaged one. */
+  readonly vsix?: string;
+}
+
+export class VsCodeSession {
+  readonly workbench: Workbench;
+  readonly artifactsDir: string;
+  private readonly secrets: string[];
+  private screenshots = 0;
+  private shutDown = false;
+
+  private constructor(
+    readonly name: string,
+    readonly dirs: CodeServerDirs,
+    private readonly server: RunningCodeServer,
+    private readonly browser: Browser,
+    private readonly browserGroups: number[],
+    readonly page: Page,
+    secrets: readonly string[],
+  ) {
+    this.workbench = new Workbench(page);
+    this.artifactsDir = path.join(artifactsRoot, name);
+    fs.mkdirSync(this.artifactsDir, { recursive: true });
+    this.secrets = [...secrets];
+  }
+
+  static async start(options: SessionOptions): Promise<VsCodeSession> {
+    const tools = locateTools();
+    const vsix = options.vsix ?? process.env[env.vsix] ?? ensurePackagedVsix();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${options.name}-`));
+    const dirs: CodeServerDirs = {
+      root,
+      userData: path.join(root, 'user-data'),
+      extensions: path.join(root, 'extensions'),
+      workspace: path.join(root, 'workspace'),
+    };
+    let server: RunningCodeServer | undefined;
+    let browser: Browser | undefined;
+    let browserGroups: number[] = [];
+    try {
+      writeSettings(dirs, options.settings ?? {});
+      writeWorkspace(dirs, options.workspaceFiles ?? {});
+      fs.mkdirSync(dirs.extensions, { recursive: true });
+      installExtension(tools, dirs, vsix);
+      server = await startCodeServer(tools, dirs);
+
+      const before = new Set(childPidsNamed(/chrom/i));
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+      // Playwright starts chromium as a process-group leader; record it so a crashed suite leaves nothing behind.
+      browserGroups = childPidsNamed(/chrom/i).filter((pid) => !before.has(pid));
+      browserGroups.forEach(trackGroup);
+
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      const page = await context.newPage();
+      await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      const session = new VsCodeSession(options.name, dirs, server, browser, browserGroups, page, options.secrets ?? []);
+      await session.workbench.waitUntilReady();
+      return session;
+    } catch (error) {
+      await browser?.close().catch(() => undefined);
+      browserGroups.forEach(untrackGroup);
+      const serverOutput = server ? `\ncode-server output:\n${server.process.outputTail()}` : '';
+      await server?.process.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+      throw new Error(`${error instanceof Error ? error.message : String(error)}${serverOutput}`);
+    }
+  }
+
+  /** Registers another string that must never be written to a file (e.g. a key created mid-test). */
+  addSecret(secret: string): void {
+    this.secrets.push(secret);
+  }
+
+  /** Saves a PNG of the window under .e2e-artifacts/<suite>/ and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    this.screenshots++;
+    const file = path.join(this.artifactsDir, `${String(this.screenshots).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** The extension's own output-channel log files (all windows), concatenated. */
+  readExtensionLog(channelName = 'OpenRouter Ledger'): string {
+    return this.logFiles()
+      .filter((f) => path.basename(f).includes(channelName) || path.dirname(f).split(path.sep).some((p) => p.includes(channelName)))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('');
+  }
+
+  /** Extension host log: activation, uncaught errors of every installed extension. */
+  readExtensionHostLog(): string {
+    return this.logFiles()
+      .filter((f) => /remoteexthost\.log$|exthost\.log$/.test(f))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('');
+  }
+
+  /**
+   * Every file the extension or the tests wrote that contains a registered secret: the workspace, the
+   * extension's storage and logs under the user-data dir, and this suite's artifacts. VS Code's own
+   * secret store is exempt (that is where keys belong).
+   */
+  findLeakedSecrets(): SecretLeak[] {
+    const roots = [this.dirs.workspace, path.join(this.dirs.userData, 'logs'), path.join(this.dirs.userData, 'User'), this.artifactsDir];
+    return findSecrets(roots, this.secrets, isVsCodeStateDatabase);
+  }
+
+  /** Closes the browser and stops code-server; files stay for inspection until dispose(). */
+  async shutdown(): Promise<void> {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    await this.browser.close().catch(() => undefined);
+    this.browserGroups.forEach(untrackGroup);
+    await this.server.process.stop();
+  }
+
+  /**
+   * Shuts down, copies VS Code's logs into the artifacts (with every secret masked), removes the temp
+   * folders, and throws if a secret leaked into any written file.
+   */
+  async dispose(): Promise<void> {
+    await this.shutdown();
+    const leaks = this.findLeakedSecrets();
+    this.copyLogsToArtifacts();
+    fs.rmSync(this.dirs.root, { recursive: true, force: true });
+    if (leaks.length > 0) throw new Error(`secrets were written to files:\n${describeLeaks(leaks)}`);
+  }
+
+  private copyLogsToArtifacts(): void {
+    const logsRoot = path.join(this.dirs.userData, 'logs');
+    for (const file of this.logFiles()) {
+      const target = path.join(this.artifactsDir, 'logs', path.relative(logsRoot, file));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      let text = fs.readFileSync(file, 'utf8');
+      for (const secret of this.secrets) text = text.split(secret).join(maskForReport(secret));
+      fs.writeFileSync(target, text);
+    }
+  }
+
+  private logFiles(): string[] {
+    const logsRoot = path.join(this.dirs.userData, 'logs');
+    if (!fs.existsSync(logsRoot)) return [];
+    return (fs.readdirSync(logsRoot, { recursive: true }) as string[])
+      .map((rel) => path.join(logsRoot, rel))
+      .filter((f) => f.endsWith('.log') && fs.statSync(f).isFile());
+  }
+}
+
+function writeSettings(dirs: CodeServerDirs, settings: Record<string, unknown>): void {
+  const userDir = path.join(dirs.userData, 'User');
+  fs.mkdirSync(userDir, { recursive: true });
+  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...settings }, null, 2));
+}
+
+function writeWorkspace(dirs: CodeServerDirs, files: Record<string, string>): void {
+  fs.mkdirSync(dirs.workspace, { recursive: true });
+  for (const [relative, content] of Object.entries(files)) {
+    const file = path.join(dirs.workspace, relative);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}
+
+/** VS Code's state databases (state.vscdb) hold the secret store; a key there is where it belongs. */
+function isVsCodeStateDatabase(file: string): boolean {
+  return /\.vscdb(\.backup)?$/.test(file);
+}

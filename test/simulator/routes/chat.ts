@@ -1,0 +1,47 @@
+/** `POST /chat/completions` — JSON answer or SSE stream; management keys are refused. */
+import { authenticate } from '../auth';
+import { finalizeCompletion, planCompletion, usageJson } from '../completion';
+import { RequestContext } from '../context';
+import { sendJson } from '../http';
+import { streamCompletion } from '../sse';
+
+export async function postChatCompletions(ctx: RequestContext): Promise<void> {
+  const key = authenticate(ctx, 'inference');
+  if (!key) return;
+  const result = planCompletion(ctx, key);
+  if (!('plan' in result)) {
+    sendJson(ctx.res, result.status, result.body, result.headers);
+    return;
+  }
+  const { plan } = result;
+  if (plan.stream) {
+    await streamCompletion(ctx.res, ctx.core, plan, ctx.core.faults.takeStreamFault());
+    return;
+  }
+  const completionTokens = plan.pieces.length;
+  const usage = usageJson(plan, completionTokens);
+  finalizeCompletion(ctx.core, plan, { completionTokens, finishReason: plan.finishReason, cancelled: false, firstTokenMs: null });
+  sendJson(
+    ctx.res,
+    200,
+    {
+      id: plan.id,
+      provider: plan.model.provider,
+      model: plan.model.id,
+      object: 'chat.completion',
+      created: Math.floor(plan.startedAt.getTime() / 1000),
+      system_fingerprint: 'fp_sim0001',
+      choices: [
+        {
+          index: 0,
+          logprobs: null,
+          finish_reason: plan.finishReason,
+          native_finish_reason: plan.finishReason,
+          message: { role: 'assistant', content: plan.pieces.join(''), refusal: null, reasoning: null },
+        },
+      ],
+      usage,
+    },
+    { 'x-generation-id': plan.id },
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Public contract of the local OpenRouter simulator (see brief SIMULATOR_API.md).
+ * Everything that tests against the simulator imports these types from `./index`.
+ */
+
+export type UsageChunkVariant = 'empty-choices' | 'one-empty-choice';
+export type LimitReset = 'daily' | 'weekly' | 'monthly' | null;
+
+/** Options that may also be changed while the server runs (`Simulator.configure`). */
+export interface RuntimeOptions {
+  /** /generation answers 404 for this long (real wall-clock ms) after a completion ends. */
+  generationDelayMs: number;
+  /** /credits with an inference key: 403 (documented) or 200 (observed). */
+  creditsForInferenceKey: 'forbid' | 'allow';
+  /** Delay between SSE events of a streamed completion. */
+  streamChunkDelayMs: number;
+  /** Shape of the final usage chunk: `choices: []` (docs) or one empty choice (real capture). */
+  usageChunkVariant: UsageChunkVariant;
+  /** `: OPENROUTER PROCESSING` before the first chunk and once mid-stream. */
+  keepAliveComments: boolean;
+  lineEnding: '\n' | '\r\n';
+  /** Split every SSE JSON payload over several `data:` lines (legal SSE; clients must join them with '\n'). */
+  multiLineData: boolean;
+}
+
+export interface SimulatorOptions extends Partial<RuntimeOptions> {
+  port?: number;
+  https?: { key: string; cert: string };
+  totalCredits?: number;
+  now?: () => Date;
+}
+
+export interface Simulator {
+  readonly origin: string;
+  readonly baseUrl: string;
+  readonly managementKey: string;
+  readonly inferenceKey: string;
+  close(): Promise<void>;
+
+  createKey(opts: { name?: string; limit?: number | null; limitReset?: LimitReset; disabled?: boolean }): { key: string; hash: string };
+  setAccountCredits(totalCredits: number, totalUsage?: number): void;
+  setKeyUsage(hashOrKey: string, usage: number): void;
+  seedActivity(rows: SeedActivityRow[]): void;
+  seedKeys(count: number): void;
+
+  injectFault(fault: Fault): void;
+  clearFaults(): void;
+  /** Changes runtime options (chunk delay, usage variant, generation delay…) without a restart. */
+  configure(patch: Partial<RuntimeOptions>): void;
+
+  readonly requests: RecordedRequest[];
+  generations(): GenerationSummary[];
+  keyState(hashOrKey: string): { usage: number; limit: number | null; limitRemaining: number | null };
+  accountState(): { totalCredits: number; totalUsage: number };
+}
+
+export interface SeedActivityRow {
+  daysAgo: number;
+  model: string;
+  provider?: string;
+  usage: number;
+  requests: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  reasoningTokens?: number;
+  keyHash?: string;
+  byok?: number;
+}
+
+export interface GenerationSummary {
+  id: string;
+  model: string;
+  cost: number;
+  cancelled: boolean;
+  streamed: boolean;
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  keyHash: string;
+}
+
+interface FaultTarget {
+  /** Path prefix, with or without the `/api/v1` base (e.g. '/key' or '/api/v1/key'). Default: every path. */
+  path?: string;
+  method?: string;
+  /** How many matching requests the fault applies to (default 1). */
+  times?: number;
+}
+
+export type Fault =
+  | (FaultTarget & {
+      kind: 'status';
+      status: number;
+      body?: unknown;
+      retryAfterSeconds?: number;
+      /** X-RateLimit-Reset in epoch ms; a value below 1e12 is read as "ms from now". */
+      rateLimitResetMs?: number;
+      limitSource?: 'openrouter_credits' | 'openrouter_key_limit' | 'openrouter_in_flight_budget';
+    })
+  | (FaultTarget & { kind: 'delay'; ms: number })
+  | (FaultTarget & { kind: 'drop' })
+  | (FaultTarget & { kind: 'malformed-json' })
+  | { kind: 'truncate-stream'; afterChunks: number; times?: number }
+  | { kind: 'mid-stream-error'; afterChunks: number; code?: number | string; message?: string; errorType?: string; times?: number };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased names; any key in a value (authorization, proxy-authorization…) is masked. */
+  headers: Record<string, string>;
+  body: unknown;
+  viaProxy?: boolean;
+}
