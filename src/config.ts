@@ -4,6 +4,9 @@
  * (a bad setting never crashes a feature, and never silently means something else).
  */
 import * as vscode from 'vscode';
+import { validateBudgetSettings, type BudgetSettings } from './budget/policy';
+import { compileUserPatterns } from './chat/redaction';
+import type { StorePrompts } from './chat/auditedCall';
 
 export const SECTION = 'openrouterLedger';
 export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -16,6 +19,9 @@ export interface LedgerConfig {
   statusBar: { warnBelow: number; criticalBelow: number };
   network: { extraCaCertificatesFile: string };
   ledger: { retentionDays: number; timeZone: 'utc' | 'local' };
+  chat: { defaultModel: string; maxTokens: number; fallbackModels: string[] };
+  audit: { userId: string; tags: string[]; storePrompts: StorePrompts; redactionPatterns: string[] };
+  budget: BudgetSettings;
 }
 
 export interface ConfigProblem {
@@ -75,6 +81,18 @@ export function readConfig(): { config: LedgerConfig; problems: ConfigProblem[] 
     criticalBelow = warnBelow;
   }
   const timeZone = c.get<string>('ledger.timeZone', 'utc');
+  const budget = validateBudgetSettings({
+    daily: c.get('budget.daily'),
+    monthly: c.get('budget.monthly'),
+    perRequest: c.get('budget.perRequest'),
+    mode: c.get('budget.mode'),
+  });
+  for (const message of budget.problems) problems.push({ setting: `${SECTION}.budget`, message });
+  const redactionPatterns = stringList(c.get('audit.redactionPatterns'));
+  for (const message of compileUserPatterns(redactionPatterns).problems) {
+    problems.push({ setting: `${SECTION}.audit.redactionPatterns`, message });
+  }
+  const storePrompts = c.get<string>('audit.storePrompts', 'none');
   return {
     config: {
       baseUrl: base.url,
@@ -86,9 +104,25 @@ export function readConfig(): { config: LedgerConfig; problems: ConfigProblem[] 
         retentionDays: Math.floor(readNumber(get, 'ledger.retentionDays', 0, 0, problems)),
         timeZone: timeZone === 'local' ? 'local' : 'utc',
       },
+      chat: {
+        defaultModel: String(c.get('chat.defaultModel', 'openai/gpt-4o-mini') || 'openai/gpt-4o-mini').trim(),
+        maxTokens: Math.floor(readNumber(get, 'chat.maxTokens', 1024, 1, problems)),
+        fallbackModels: stringList(c.get('chat.fallbackModels')),
+      },
+      audit: {
+        userId: String(c.get('audit.userId', '') ?? '').trim(),
+        tags: stringList(c.get('audit.tags')),
+        storePrompts: storePrompts === 'redacted' || storePrompts === 'full' ? storePrompts : 'none',
+        redactionPatterns,
+      },
+      budget: budget.settings,
     },
     problems,
   };
+}
+
+function stringList(raw: unknown): string[] {
+  return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : [];
 }
 
 /** True when the change touches any of the given keys (relative to the section). */

@@ -45,7 +45,6 @@ export class Container extends Disposable {
           readCredits: () => this.client.getCredits(),
           creditsNote: (err) => describeError(err),
           describeError,
-          viaExtensionToday: async () => null,
         },
         () => this.config,
         logger,

@@ -100,8 +100,8 @@ export interface BudgetDecision {
  *   misses spend from other tools using the key, OpenRouter's counters lag a little; the user
  *   expects the stricter one.
  * - A request known to cost $0 never exceeds anything, even when a period limit is already used up.
- * - An unknown estimate cannot be checked against any limit that is on: it is reported as a
- *   violation with `projected: null`, so block mode refuses and warn mode asks.
+ * - An unknown estimate cannot be checked against any limit that is on: each such limit is
+ *   reported as a violation with `projected: null`, so block mode refuses and warn mode asks.
  * warn mode turns violations into 'confirm', block mode into 'refuse'.
  */
 export function evaluateBudget(input: BudgetInput): BudgetDecision {
@@ -143,12 +143,7 @@ export function evaluateBudget(input: BudgetInput): BudgetDecision {
         spent.usd > limit
           ? `${spent.text} is already over your ${name} limit of ${formatUsd(limit)}`
           : `${spent.text} leaves ${formatUsd(limit - spent.usd)} of your ${name} limit of ${formatUsd(limit)}`;
-      violations.push({
-        scope: period.scope,
-        limit,
-        projected: null,
-        message: `${state}, and this request's cost cannot be verified: ${reason}.`,
-      });
+      violations.push({ scope: period.scope, limit, projected: null, message: `${state}.` });
       continue;
     }
     const projected = spent.usd + estimate;
@@ -187,15 +182,18 @@ function summarize(
   reason: string,
   settings: BudgetSettings,
 ): string {
-  const details = violations.map((v) => v.message).join(' ');
-  if (verdict === 'refuse') return `Blocked by your budget: ${details}`;
-  if (verdict === 'confirm') {
-    const cost = estimate === null ? `Estimated cost unknown (${reason}).` : `Estimated cost up to ${formatUsd(estimate)}.`;
-    return `${cost} ${details} Send anyway?`;
+  if (verdict === 'ok') {
+    if (estimate === null) return `Estimated cost unknown (${reason}). No budget limit is set.`;
+    const anyLimit = LIMIT_KEYS.some((k) => settings[k] > 0);
+    return anyLimit ? `Estimated cost up to ${formatUsd(estimate)}; within your budget.` : `Estimated cost up to ${formatUsd(estimate)}.`;
   }
-  const anyLimit = LIMIT_KEYS.some((k) => settings[k] > 0);
-  if (estimate === null) return `Estimated cost unknown (${reason}). No budget limit is set.`;
-  return anyLimit ? `Estimated cost up to ${formatUsd(estimate)}; within your budget.` : `Estimated cost up to ${formatUsd(estimate)}.`;
+  // Known estimates are quoted in each violation; an unknown one is explained once, up front.
+  const parts = violations.map((v) => v.message);
+  if (estimate === null && !violations.some((v) => v.scope === 'perRequest')) {
+    parts.unshift(`Cannot verify the cost of this request: ${reason}.`);
+  }
+  const details = parts.join(' ');
+  return verdict === 'refuse' ? `Blocked by your budget. ${details}` : `${details} Send anyway?`;
 }
 
 /** Midnight UTC of the day containing `now`: the start of OpenRouter's `usage_daily` period. */

@@ -199,6 +199,9 @@ export interface MaxPrice {
  */
 const ASSUMED_COMPLETION_TO_PROMPT = 4;
 
+/** Floating-point noise allowed when checking caps against the limit (a billionth of it). */
+const ROUNDING_SLACK = 1e-9;
+
 /**
  * Derives `provider.max_price` from a per-request limit L, so OpenRouter itself refuses to route
  * to a provider that could make this request cost more than L.
@@ -213,7 +216,8 @@ const ASSUMED_COMPLETION_TO_PROMPT = 4;
  *   per-request fee (r = 0) and L is split between prompt and completion assuming a completion
  *   token costs 4× a prompt token: p = L / (promptTokens + 4×maxTokens), c = 4p.
  * Caps are rounded down to a millionth of a dollar per million tokens so rounding never lifts
- * the total above L. Returns null when there is no limit to enforce (L ≤ 0 or not a number) or
+ * the total above L, and scaled caps are checked against L (falling back to the split if
+ * extreme inputs make them overflow). Returns null when there is no limit to enforce (L ≤ 0 or not a number) or
  * the request has no bounded size (no max_tokens): send no `max_price` then.
  */
 export function maxPriceForBudget(
@@ -229,11 +233,14 @@ export function maxPriceForBudget(
   if (estimate.usd !== null && estimate.usd > 0) {
     const f = perRequestUsd / estimate.usd;
     const p = estimate.pricing;
-    return {
+    const scaled: MaxPrice = {
       prompt: perMillionFloor(f * (p.prompt ?? 0)),
       completion: perMillionFloor(f * (p.completion ?? 0)),
       request: floorMicro(f * (p.request ?? 0)),
     };
+    // Checked rather than assumed: with absurd inputs (prices near the smallest double, a price
+    // on a dimension the request does not use) the scaled caps can overflow or lose precision.
+    if (worstCaseUsd(scaled, promptTokens, maxTokens) <= perRequestUsd * (1 + ROUNDING_SLACK)) return scaled;
   }
   const weight = promptTokens + ASSUMED_COMPLETION_TO_PROMPT * maxTokens;
   if (weight === 0) return null;
@@ -243,6 +250,12 @@ export function maxPriceForBudget(
     completion: perMillionFloor(promptCap * ASSUMED_COMPLETION_TO_PROMPT),
     request: 0,
   };
+}
+
+/** The most a request of this size can cost at providers priced exactly at the caps (NaN/∞ for unusable caps). */
+function worstCaseUsd(cap: MaxPrice, promptTokens: number, maxTokens: number): number {
+  const total = (promptTokens * cap.prompt) / 1e6 + (maxTokens * cap.completion) / 1e6 + cap.request;
+  return Number.isFinite(cap.prompt) && Number.isFinite(cap.completion) && Number.isFinite(cap.request) ? total : Number.POSITIVE_INFINITY;
 }
 
 function perMillionFloor(usdPerToken: number): number {
@@ -257,7 +270,13 @@ function floorMicro(value: number): number {
 export function formatPerMillion(pricePerToken: Price): string {
   if (pricePerToken === null || !Number.isFinite(pricePerToken) || pricePerToken < 0) return 'unknown';
   if (pricePerToken === 0) return 'free';
-  return `${formatUsd(pricePerToken * 1e6)}/M`;
+  return `${perMillionAmount(pricePerToken * 1e6)}/M`;
+}
+
+/** Per-million prices are often quoted to a tenth of a cent ($0.075/M, $0.135/M): keep that digit. */
+function perMillionAmount(usd: number): string {
+  const thousandths = Math.round(usd * 1000);
+  return usd >= 0.01 && thousandths % 10 !== 0 ? `$${(thousandths / 1000).toFixed(3)}` : formatUsd(usd);
 }
 
 /**

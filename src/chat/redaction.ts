@@ -76,7 +76,7 @@ const IPV6_FORMS = [
 
 const BEARER = /\b(Bearer)([ \t]+)([A-Za-z0-9._~+/-]+=*)/gi;
 const DIGIT_RUN = /\d(?:[ -]?\d)*/g;
-const INTERNATIONAL_PHONE = /(?<![\w+])\+(?:\d{7,15}|\d{1,3}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,8}){2,5})(?!\w)/g;
+const INTERNATIONAL_PHONE = /(?<![\w+])\+(?:\d{7,15}|\d{1,3}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,8}){2,5})(?![\w+])/g;
 const MIN_PHONE_DIGITS = 8;
 const MAX_PHONE_DIGITS = 15;
 
@@ -104,7 +104,7 @@ const RULES: readonly Rule[] = [
   { label: 'CARD', apply: redactCards },
   patternRule('SSN', /(?<!\d)(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!\d)/g),
   { label: 'PHONE', apply: redactInternationalPhones },
-  patternRule('PHONE', /(?<![\w+.-])(?:1[ .-])?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w|[.-]\d)/g),
+  patternRule('PHONE', /(?<![\w+.-])(?:1[ .-])?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w(]|[.-]\d)/g),
   patternRule('IP', new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?!\\w|\\.\\d)`, 'g')),
   // Real addresses contain a digit; requiring one spares identifiers such as `Add::beef`.
   patternRule('IP', new RegExp(`(?<![\\w:])(?:${IPV6_FORMS.join('|')})(?![\\w:])`, 'g'), (m) => /\d/.test(m)),
@@ -305,13 +305,31 @@ class UserPatternRunner {
   }
 }
 
+/**
+ * Upper bound on passes. Every change turns at least one character that is not a placeholder
+ * into a placeholder, so the loop ends on its own; the cap only bounds pathological input.
+ */
+const MAX_PASSES = 8;
+
+/**
+ * Applies all rules, then again until nothing changes. Within one pass a lookbehind sees the
+ * original neighbour, so a secret written flush against another ("a@x.io+b@y.io") is only
+ * exposed once the first is replaced; repeating to a fixed point catches it and makes
+ * redaction idempotent.
+ */
 function runRules(text: string, userPatterns: UserPatternRunner, counts: Record<string, number>): string {
   const tally: Tally = (label) => {
     counts[label] = (counts[label] ?? 0) + 1;
   };
-  let out = text;
-  for (const rule of RULES) out = rule.apply(out, tally);
-  return userPatterns.apply(out, tally);
+  let current = text;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    let next = current;
+    for (const rule of RULES) next = rule.apply(next, tally);
+    next = userPatterns.apply(next, tally);
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 function runnerFor(options: RedactionOptions): UserPatternRunner {

@@ -7,7 +7,7 @@
 import { scrubSecrets } from '../keys/mask';
 import { asObject, int, num, str, tryParseJson } from './parse';
 import type { KeyKind } from './types';
-import { STREAM_TRUNCATED, describeError } from './userMessages';
+import { PROXY_REFUSED, STREAM_TRUNCATED, describeError } from './userMessages';
 
 export type OpenRouterErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'malformed' | 'missing-key';
 
@@ -44,7 +44,7 @@ export interface OpenRouterErrorInit {
   cause?: unknown;
 }
 
-export { SETTINGS_URLS, STREAM_TRUNCATED } from './userMessages';
+export { PROXY_REFUSED, SETTINGS_URLS, STREAM_TRUNCATED } from './userMessages';
 
 export class OpenRouterError extends Error {
   override readonly name = 'OpenRouterError';
@@ -83,7 +83,7 @@ export class OpenRouterError extends Error {
 
   /** Worth trying again later without the user changing anything. */
   get transient(): boolean {
-    if (this.kind === 'network') return !this.certificateProblem;
+    if (this.kind === 'network') return !this.certificateProblem && this.code !== PROXY_REFUSED;
     if (this.kind === 'timeout') return true;
     if (this.kind !== 'http' || this.status === null) return false;
     return this.status === 408 || this.status === 429 || this.status >= 500 || this.metadata?.limitSource === 'openrouter_in_flight_budget';
@@ -214,11 +214,14 @@ export function rootCause(err: unknown): { code: string | null; message: string 
 
 export function networkError(endpoint: string, err: unknown, keyKind: KeyKind | null): OpenRouterError {
   const { code, message } = rootCause(err);
+  // undici's ProxyAgent reports a refused CONNECT only in its message.
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(message)?.[1];
   return new OpenRouterError({
     kind: 'network',
     endpoint,
     detail: code ? `${code}: ${message}` : message,
-    code,
+    code: proxyStatus ? PROXY_REFUSED : code,
+    serverMessage: proxyStatus ? `the proxy answered HTTP ${proxyStatus}` : null,
     keyKind,
     certificateProblem: code !== null && CERTIFICATE_CODES.has(code),
     cause: err,

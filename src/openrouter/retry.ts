@@ -6,7 +6,7 @@
  * Backoff uses "full jitter" (a random delay between 0 and the exponential cap), so windows that
  * fail together do not retry together. Time is injected so tests can run it on a fake clock.
  */
-import type { OpenRouterError } from './errors';
+import { PROXY_REFUSED, type OpenRouterError } from './errors';
 
 export interface Clock {
   now(): number;
@@ -64,9 +64,9 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599);
 }
 
-/** Connection-level failures are retried; certificate problems and our own deadline are not. */
+/** Connection-level failures are retried; certificate problems, proxy refusals and our own deadline are not. */
 export function isRetryableError(err: OpenRouterError): boolean {
-  if (err.kind === 'network') return !err.certificateProblem;
+  if (err.kind === 'network') return !err.certificateProblem && err.code !== PROXY_REFUSED;
   if (err.kind === 'http') return err.status !== null && isRetryableStatus(err.status);
   return false;
 }

@@ -15,6 +15,8 @@ export const SETTINGS_URLS = {
 
 /** Code used for a stream that ended without `[DONE]` and without an error event. */
 export const STREAM_TRUNCATED = 'STREAM_TRUNCATED';
+/** Code used when the HTTP proxy refused the CONNECT tunnel (e.g. 407 authentication required). */
+export const PROXY_REFUSED = 'PROXY_REFUSED';
 
 type Described = { userMessage: string; settingsUrl: string | null };
 type ErrorFacts = Pick<
@@ -48,6 +50,13 @@ function describeNetwork(e: ErrorFacts): Described {
   if (e.code === STREAM_TRUNCATED) {
     return {
       userMessage: 'The connection to OpenRouter closed before the reply was complete. The partial reply may still be billed.',
+      settingsUrl: null,
+    };
+  }
+  if (e.code === PROXY_REFUSED) {
+    const needsAuth = /\b407\b/.test(e.serverMessage ?? '');
+    return {
+      userMessage: `The proxy refused to connect to OpenRouter (${e.serverMessage ?? 'no reason given'}). ${needsAuth ? 'It requires authentication: check the proxy user name and password.' : 'Check the proxy settings.'}`,
       settingsUrl: null,
     };
   }

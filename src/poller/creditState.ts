@@ -14,8 +14,6 @@ export interface CreditReading {
   credits: Credits | null;
   /** Why /credits gave nothing (e.g. it needs a management key); shown in the tooltip. */
   creditsNote: string | null;
-  /** Spend recorded by this extension today (from the ledger), when known. */
-  viaExtensionToday: { requests: number; cost: number } | null;
 }
 
 export interface SharedCreditState {

@@ -28,8 +28,6 @@ export interface CreditSource {
   /** Why /credits gave no figure, in words for the tooltip (e.g. "needs a management key"). */
   creditsNote(err: unknown): string;
   describeError(err: unknown): string;
-  /** Requests and cost this extension recorded today, when the ledger is available. */
-  viaExtensionToday(): Promise<{ requests: number; cost: number } | null>;
 }
 
 export class CreditController extends Disposable {
@@ -39,6 +37,7 @@ export class CreditController extends Disposable {
   private state: SharedCreditState | undefined;
   private hasKey = false;
   private keySource: 'secret-storage' | 'environment' | undefined;
+  private viaExtensionToday: { requests: number; cost: number } | null = null;
 
   constructor(
     storageDir: string,
@@ -85,6 +84,17 @@ export class CreditController extends Disposable {
 
   setClickCommand(command: string): void {
     this.statusBar.setClickCommand(command);
+    this.render();
+  }
+
+  /** The last /key reading, for budget checks against OpenRouter's own counters. */
+  get keyInfo(): KeyInfo | null {
+    return this.state?.reading?.key ?? null;
+  }
+
+  /** Shows what the ledger recorded today; called whenever the ledger changes (this or another window). */
+  setViaExtensionToday(totals: { requests: number; cost: number } | null): void {
+    this.viaExtensionToday = totals;
     this.render();
   }
 
@@ -138,13 +148,7 @@ export class CreditController extends Disposable {
     } catch (err) {
       creditsNote = this.source.creditsNote(err);
     }
-    let viaExtensionToday: CreditReading['viaExtensionToday'] = null;
-    try {
-      viaExtensionToday = await this.source.viaExtensionToday();
-    } catch (err) {
-      this.logger.debug(`ledger totals unavailable: ${this.source.describeError(err)}`);
-    }
-    return { fetchedAt: Date.now(), key, credits, creditsNote, viaExtensionToday };
+    return { fetchedAt: Date.now(), key, credits, creditsNote };
   }
 
   private levelOf(reading: CreditReading): Level {
@@ -164,6 +168,7 @@ export class CreditController extends Disposable {
       thresholds: config.statusBar,
       intervalMs: config.pollIntervalSeconds * 1000,
       now: Date.now(),
+      viaExtensionToday: this.viaExtensionToday,
     };
   }
 

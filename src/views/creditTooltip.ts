@@ -26,6 +26,8 @@ export interface CreditViewInput {
   thresholds: { warnBelow: number; criticalBelow: number };
   intervalMs: number;
   now: number;
+  /** Requests and cost this extension recorded today (from the ledger), when known. */
+  viaExtensionToday: { requests: number; cost: number } | null;
 }
 
 export function relativeAge(ms: number, t: Translate): string {
@@ -115,9 +117,9 @@ export function buildCreditView(input: CreditViewInput, t: Translate = plainTran
       `| ${t('BYOK usage')} | ${t('today {0} · week {1} · month {2}', money(key.byokUsageDaily), money(key.byokUsageWeekly), money(key.byokUsageMonthly))} |`,
     );
   }
-  if (reading.viaExtensionToday) {
+  if (input.viaExtensionToday) {
     lines.push(
-      `| ${t('Today via this extension')} | ${t('{0} requests · {1}', reading.viaExtensionToday.requests, money(reading.viaExtensionToday.cost))} |`,
+      `| ${t('Today via this extension')} | ${t('{0} requests · {1}', input.viaExtensionToday.requests, money(input.viaExtensionToday.cost))} |`,
     );
   }
   lines.push('');

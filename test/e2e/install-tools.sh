@@ -42,7 +42,7 @@ verify() {
     [[ -f "$cs_root/$m" ]] || { log "code-server postinstall did not build $m"; return 1; }
   done
   local v
-  v="$("$node24" "$cs_root/out/node/entry.js" --version 2>/dev/null | head -n1)" || true
+  v="$(XDG_DATA_HOME="$tools/.xdg" "$node24" "$cs_root/out/node/entry.js" --version --config /dev/null 2>/dev/null | tail -n1)" || true
   [[ "$v" == "$CODE_SERVER_VERSION "* ]] || { log "code-server --version printed '$v'"; return 1; }
   return 0
 }

@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   const testArgs = [
     '--import', 'tsx',
     '--test', '--test-concurrency=1', `--test-timeout=${PER_TEST_TIMEOUT_MS}`,
-    ...(process.env.CI ? ['--test-reporter=spec'] : []),
+    '--test-reporter=spec',
     ...runnerFlags,
     ...suites,
   ];

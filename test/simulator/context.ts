@@ -10,8 +10,6 @@ export interface SimulatorCore {
   readonly faults: FaultQueue;
   now(): Date;
   origin(): string;
-  /** Hash of the default inference key (owner of seeded activity without a keyHash). */
-  defaultKeyHash(): string;
 }
 
 export interface RequestContext {

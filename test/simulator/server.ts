@@ -43,7 +43,7 @@ function parseJsonBody(text: string): { body: unknown; invalid: boolean } {
   }
 }
 
-export async function startServer(options: SimulatorOptions, state: AccountState, defaultKeyHash: () => string): Promise<RunningServer> {
+export async function startServer(options: SimulatorOptions, state: AccountState): Promise<RunningServer> {
   const runtime: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS };
   for (const name of Object.keys(DEFAULT_RUNTIME_OPTIONS) as Array<keyof RuntimeOptions>) {
     if (options[name] !== undefined) Object.assign(runtime, { [name]: options[name] });
@@ -58,7 +58,6 @@ export async function startServer(options: SimulatorOptions, state: AccountState
     faults: new FaultQueue(),
     now: options.now ?? (() => new Date()),
     origin: () => origin,
-    defaultKeyHash,
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,7 +12,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state = new AccountState(options.totalCredits ?? DEFAULT_TOTAL_CREDITS, now);
   const management = state.addKey({ name: 'Simulator management key', management: true });
   const inference = state.addKey({ name: 'Simulator default key' });
-  const running = await startServer(options, state, () => inference.hash);
+  const running = await startServer(options, state);
   const { core } = running;
 
   return {

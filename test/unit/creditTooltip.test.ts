@@ -12,7 +12,7 @@ function input(reading: Partial<CreditReading> | null, extra: Partial<CreditView
     state: {
       ...EMPTY_STATE,
       reading: reading
-        ? { fetchedAt: NOW - 2 * MINUTE, key: keyInfo(), credits: { totalCredits: 25, totalUsage: 12.66 }, creditsNote: null, viaExtensionToday: null, ...reading }
+        ? { fetchedAt: NOW - 2 * MINUTE, key: keyInfo(), credits: { totalCredits: 25, totalUsage: 12.66 }, creditsNote: null, ...reading }
         : null,
     },
     hasKey: true,
@@ -20,6 +20,7 @@ function input(reading: Partial<CreditReading> | null, extra: Partial<CreditView
     thresholds: { warnBelow: 5, criticalBelow: 1 },
     intervalMs: 5 * MINUTE,
     now: NOW,
+    viaExtensionToday: null,
     ...extra,
   };
 }
@@ -35,8 +36,7 @@ test('the tooltip shows credits, key label, limit, usage, binding bound and age'
   const md = buildCreditView(
     input({
       key: keyInfo({ limit: 50, limitRemaining: 30, limitReset: 'monthly', usageDaily: 0.5, usageWeekly: 2, usageMonthly: 20, byokUsage: 1, byokUsageMonthly: 1 }),
-      viaExtensionToday: { requests: 3, cost: 0.0042 },
-    }),
+    }, { viaExtensionToday: { requests: 3, cost: 0.0042 } }),
   ).tooltipMarkdown;
   assert.match(md, /\$25\.00 purchased · \$12\.66 used · \$12\.34 left/);
   assert.ok(md.includes('sk-or-v1-0e6...1c96'), 'masked key label shown');

@@ -43,7 +43,7 @@ function counter(balance: () => number) {
   const calls = { n: 0 };
   const fetch = async (): Promise<CreditReading> => {
     calls.n++;
-    return { fetchedAt: Date.now(), key: keyInfo(), credits: { totalCredits: balance(), totalUsage: 0 }, creditsNote: null, viaExtensionToday: null };
+    return { fetchedAt: Date.now(), key: keyInfo(), credits: { totalCredits: balance(), totalUsage: 0 }, creditsNote: null };
   };
   return { calls, fetch };
 }
@@ -84,7 +84,7 @@ test('a failing refresh keeps the last good reading, marks the error and backs o
     const w = openWindow(dir, 'w', async () => {
       calls++;
       if (fail) throw new Error('OpenRouter is unreachable');
-      return { fetchedAt: Date.now(), key: keyInfo(), credits: { totalCredits: 9, totalUsage: 0 }, creditsNote: null, viaExtensionToday: null };
+      return { fetchedAt: Date.now(), key: keyInfo(), credits: { totalCredits: 9, totalUsage: 0 }, creditsNote: null };
     }, 100);
     w.poller.start();
     await sleep(150);

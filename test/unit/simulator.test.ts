@@ -230,6 +230,16 @@ describe('chat completions', () => {
     }
   });
 
+  test('a body that is not JSON is a 400, not a crash', async () => {
+    const res = await fetch(sim.baseUrl + '/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.inferenceKey}`, 'content-type': 'application/json' },
+      body: '{"model": "openai/gpt-4o", "messages": [',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { code: number } }).error.code, 400);
+  });
+
   test('a prompt plus max_tokens beyond the context length is a 400', async () => {
     const r = await chat(sim.inferenceKey, { model: 'openai/gpt-4o-mini', max_tokens: 200000 });
     assert.equal(r.status, 400);

@@ -33,6 +33,7 @@ const BASE_SETTINGS: Record<string, unknown> = {
   'git.enabled': false,
   'chat.disableAIFeatures': true,
   'window.restoreWindows': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export interface SessionOptions {
@@ -142,13 +143,12 @@ export class VsCodeSession {
   }
 
   /**
-   * Every file the extension or the tests wrote that contains a registered secret: the workspace, the
-   * extension's storage and logs under the user-data dir, and this suite's artifacts. VS Code's own
-   * secret store is exempt (that is where keys belong).
+   * Every file that contains a registered secret, among all the server side wrote (workspace, user data
+   * with the extension's storage and logs, extensions) and this suite's artifacts. code-server keeps
+   * SecretStorage in the browser, so no server-side file has a reason to hold a key.
    */
   findLeakedSecrets(): SecretLeak[] {
-    const roots = [this.dirs.workspace, path.join(this.dirs.userData, 'logs'), path.join(this.dirs.userData, 'User'), this.artifactsDir];
-    return findSecrets(roots, this.secrets, isVsCodeStateDatabase);
+    return findSecrets([this.dirs.root, this.artifactsDir], this.secrets);
   }
 
   /** Closes the browser and stops code-server; files stay for inspection until dispose(). */
@@ -205,9 +205,4 @@ function writeWorkspace(dirs: CodeServerDirs, files: Record<string, string>): vo
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
   }
-}
-
-/** VS Code's state databases (state.vscdb) hold the secret store; a key there is where it belongs. */
-function isVsCodeStateDatabase(file: string): boolean {
-  return /\.vscdb(\.backup)?$/.test(file);
 }

@@ -51,7 +51,7 @@ export class Workbench {
   }
 
   /** Types into the input box the extension opened and accepts it with Enter. */
-  async fillInputBox(text: string, options: { password?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  async fillInputBox(text: string, options: { password?: boolean; submit?: boolean; timeoutMs?: number } = {}): Promise<void> {
     const box = this.page.locator(SEL.quickInputBox);
     await box.waitFor({ state: 'visible', timeout: options.timeoutMs ?? UI_TIMEOUT_MS });
     if (options.password) {
@@ -62,7 +62,13 @@ export class Workbench {
     await box.focus();
     await this.page.keyboard.press('Control+A');
     await this.page.keyboard.insertText(text);
+    if (options.submit !== false) await this.acceptInputBox();
+  }
+
+  /** Presses Enter in the open input box and waits for it to close. */
+  async acceptInputBox(): Promise<void> {
     await this.page.keyboard.press('Enter');
+    await this.page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   }
 
   /** The prompt and validation message currently shown under the input box. */
@@ -169,10 +175,12 @@ export class Workbench {
 
   /**
    * The content frame of a webview (panel or view). VS Code nests it twice: an outer `iframe.webview`
-   * owned by the workbench, and the extension's document in its inner `#active-frame`.
+   * owned by the workbench, whose src names the extension (`extensionId=publisher.name`), and the
+   * extension's document in its inner `iframe#active-frame`.
    */
-  webview(index = 0): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').nth(index).frameLocator('iframe#active-frame');
+  webview(options: { extensionId?: string; index?: number } = {}): FrameLocator {
+    const outer = options.extensionId ? `iframe.webview.ready[src*="extensionId=${options.extensionId}&"]` : 'iframe.webview.ready';
+    return this.page.locator(outer).nth(options.index ?? 0).contentFrame().frameLocator('iframe#active-frame');
   }
 
   private async openQuickInput(key: string): Promise<void> {

@@ -1,0 +1,189 @@
+/**
+ * One chat completion, streamed and audited whatever happens to it: success, cancel, HTTP error
+ * before any id, network failure, timeout or mid-stream error. The row is written (durably) as
+ * soon as the outcome is known, with `usage.cost` when OpenRouter sent it; when a generation id is
+ * known the exact record from /generation is fetched afterwards by the backfiller.
+ * No `vscode` import: tested against the simulator with a real ledger.
+ */
+import type { OpenRouterClient } from '../openrouter/client';
+import { isOpenRouterError } from '../openrouter/errors';
+import type { ChatRequest, ChatUsage } from '../openrouter/types';
+import type { GenerationInput, GenerationStatus } from '../ledger/types';
+import { promptHash } from './promptHash';
+import { redactMessages } from './redaction';
+
+export type StorePrompts = 'none' | 'redacted' | 'full';
+
+export interface AuditContext {
+  userId: string;
+  tags: string[];
+  workspace: string | null;
+  gitBranch: string | null;
+  storePrompts: StorePrompts;
+  redactionPatterns: readonly string[];
+  /** Masked label of the key that pays (`sk-or-v1-abc…wxyz`). */
+  keyLabel: string | null;
+  chatSession: string;
+}
+
+export interface AuditSink {
+  appendGeneration(row: GenerationInput): Promise<string>;
+}
+
+export interface StreamObserver {
+  onStart?(info: { generationId: string; model: string | null; provider: string | null }): void;
+  onDelta(text: string, totals: { completionChars: number }): void;
+}
+
+export interface AuditedCallResult {
+  uid: string;
+  status: GenerationStatus;
+  generationId: string | null;
+  content: string;
+  modelUsed: string | null;
+  usage: ChatUsage | null;
+  /** The failure, for the caller to explain (an OpenRouterError for API errors). */
+  error: unknown;
+  latencyMs: number;
+  ttftMs: number | null;
+}
+
+export interface AuditedCallDeps {
+  client: Pick<OpenRouterClient, 'streamChat'>;
+  ledger: AuditSink;
+  now?: () => number;
+  /** Approximate cost for tokens streamed so far, used when OpenRouter sent no usage (cancel, cut stream). */
+  estimateCost?(promptTokens: number, completionTokens: number): number | null;
+  estimatePromptTokens?(): number;
+}
+
+function statusOf(err: unknown, signal: AbortSignal | undefined): GenerationStatus {
+  if (signal?.aborted) return 'cancelled';
+  if (isOpenRouterError(err)) {
+    if (err.kind === 'aborted') return 'cancelled';
+    if (err.kind === 'timeout' || err.status === 408) return 'timeout';
+  }
+  return 'error';
+}
+
+function errorCodeOf(err: unknown): string | null {
+  if (isOpenRouterError(err)) {
+    const code = err.metadata?.errorType ?? err.code ?? err.kind;
+    return code === null || code === undefined ? err.kind : String(code);
+  }
+  return err instanceof Error ? err.name : 'error';
+}
+
+/** What the ledger may keep of the prompt, decided before anything is stored. */
+export function storedPromptText(request: ChatRequest, context: Pick<AuditContext, 'storePrompts' | 'redactionPatterns'>): string | null {
+  if (context.storePrompts === 'none') return null;
+  const messages =
+    context.storePrompts === 'redacted'
+      ? redactMessages(request.messages, { extraPatterns: context.redactionPatterns }).messages
+      : request.messages;
+  return JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content })));
+}
+
+export async function runAuditedStream(
+  deps: AuditedCallDeps,
+  request: ChatRequest,
+  context: AuditContext,
+  observer: StreamObserver,
+  signal?: AbortSignal,
+): Promise<AuditedCallResult> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  let lastByteAt = startedAt;
+  let ttftMs: number | null = null;
+  let generationId: string | null = null;
+  let modelUsed: string | null = null;
+  let provider: string | null = null;
+  let finishReason: string | null = null;
+  let usage: ChatUsage | null = null;
+  let content = '';
+  let failure: unknown = null;
+  let midStream: { code: number | string | null; errorType: string | null } | null = null;
+
+  try {
+    for await (const event of deps.client.streamChat({ ...request, user: request.user ?? context.userId }, { signal })) {
+      lastByteAt = now();
+      switch (event.type) {
+        case 'meta':
+          if (!generationId) {
+            generationId = event.id;
+            observer.onStart?.({ generationId: event.id, model: event.model, provider: event.provider });
+          }
+          modelUsed = event.model ?? modelUsed;
+          provider = event.provider ?? provider;
+          break;
+        case 'delta':
+          if (event.content) {
+            ttftMs ??= lastByteAt - startedAt;
+            content += event.content;
+            observer.onDelta(event.content, { completionChars: content.length });
+          }
+          break;
+        case 'finish':
+          finishReason = event.finishReason;
+          break;
+        case 'usage':
+          usage = event.usage;
+          break;
+        case 'error':
+          midStream = { code: event.code, errorType: event.errorType };
+          failure = new Error(event.message);
+          finishReason = 'error';
+          break;
+      }
+    }
+  } catch (err) {
+    failure = err;
+    lastByteAt = now();
+  }
+
+  const status: GenerationStatus = midStream ? 'error' : failure ? statusOf(failure, signal) : 'success';
+  const u = usage as ChatUsage | null;
+  let totalCost = u?.cost ?? null;
+  let costSource: GenerationInput['costSource'] = 'usage';
+  let promptTokens = u?.promptTokens ?? null;
+  let completionTokens = u?.completionTokens ?? null;
+  if (totalCost === null && deps.estimateCost && (content.length > 0 || status === 'success')) {
+    promptTokens ??= deps.estimatePromptTokens?.() ?? null;
+    completionTokens ??= Math.ceil(content.length / 4);
+    totalCost = deps.estimateCost(promptTokens ?? 0, completionTokens);
+    costSource = 'estimate';
+  }
+
+  const row: GenerationInput = {
+    generationId,
+    ts: startedAt,
+    modelRequested: request.model,
+    modelUsed,
+    provider,
+    promptTokens,
+    completionTokens,
+    reasoningTokens: u?.reasoningTokens ?? null,
+    cachedTokens: u?.cachedTokens ?? null,
+    totalCost,
+    upstreamInferenceCost: u?.upstreamInferenceCost ?? null,
+    isByok: u?.isByok ?? null,
+    costSource,
+    latencyMs: lastByteAt - startedAt,
+    ttftMs,
+    status,
+    errorCode: midStream ? String(midStream.errorType ?? midStream.code ?? 'stream_error') : failure ? errorCodeOf(failure) : null,
+    httpStatus: midStream ? 200 : isOpenRouterError(failure) ? failure.status : failure ? null : 200,
+    finishReason,
+    streamed: true,
+    userId: context.userId,
+    tags: context.tags,
+    workspace: context.workspace,
+    gitBranch: context.gitBranch,
+    promptHash: promptHash(request.messages),
+    promptText: storedPromptText(request, context),
+    keyLabel: context.keyLabel,
+    chatSession: context.chatSession,
+  };
+  const uid = await deps.ledger.appendGeneration(row);
+  return { uid, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: row.latencyMs ?? 0, ttftMs };
+}

@@ -1,0 +1,287 @@
+/**
+ * The command-palette chat: "Chat" (new or continue), "New Chat", "Ask About Selection",
+ * "Select Chat Model", "Refresh Model Prices". The answer streams into a read-only Markdown
+ * document; a progress notification shows tokens and the running cost with Cancel. Every call
+ * passes the budget pre-flight and is audited (see auditedCall.ts).
+ */
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/ids';
+import type { LedgerConfig } from '../config';
+import type { KeyStore } from '../keys/keyStore';
+import { maskKey } from '../keys/mask';
+import type { OpenRouterClient } from '../openrouter/client';
+import { isOpenRouterError } from '../openrouter/errors';
+import type { ChatRequest, KeyInfo, ModelInfo } from '../openrouter/types';
+import { effectivePricing } from '../budget/pricing';
+import { Disposable } from '../util/disposable';
+import type { Logger } from '../util/logger';
+import { formatUsd } from '../util/money';
+import { runAuditedStream, type AuditContext, type AuditSink } from './auditedCall';
+import type { GenerationBackfiller } from './backfill';
+import { ChatSession } from './chatSession';
+import type { ModelCatalog } from './modelCatalog';
+import { pickModel } from './modelPicker';
+import { preflight } from './preflight';
+
+export const CHAT_SCHEME = 'openrouter-chat';
+const RENDER_THROTTLE_MS = 80;
+
+export interface ChatLedger extends AuditSink {
+  spentSince(from: Date): Promise<number>;
+}
+
+export interface ChatDeps {
+  client(): OpenRouterClient;
+  ledger(): Promise<ChatLedger>;
+  catalog: ModelCatalog;
+  backfiller: GenerationBackfiller;
+  keys: KeyStore;
+  config(): LedgerConfig;
+  /** The last /key reading (OpenRouter's own daily/monthly usage for the budget check). */
+  keyInfo(): KeyInfo | null;
+  /** A stable id for this machine, used when audit.userId is empty. */
+  localUserId: string;
+  globalState: vscode.Memento;
+  logger: Logger;
+  describeError(err: unknown): string;
+  gitBranch(): string | null;
+  onRecorded(): void;
+}
+
+class ChatDocuments implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  readonly sessions = new Map<string, ChatSession>();
+
+  uriFor(session: ChatSession): vscode.Uri {
+    return vscode.Uri.from({ scheme: CHAT_SCHEME, path: session.documentPath });
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.sessions.get(uri.path)?.render() ?? vscode.l10n.t('This chat is no longer open. Run "OpenRouter: New Chat".');
+  }
+
+  update(session: ChatSession): void {
+    this.changed.fire(this.uriFor(session));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+export class ChatController extends Disposable {
+  private readonly documents = this.register(new ChatDocuments());
+  private session: ChatSession | undefined;
+  private sessionCount = 0;
+
+  constructor(private readonly deps: ChatDeps) {
+    super();
+    this.register(vscode.workspace.registerTextDocumentContentProvider(CHAT_SCHEME, this.documents));
+    this.register(vscode.commands.registerCommand(CommandIds.chat, () => this.chat(false)));
+    this.register(vscode.commands.registerCommand(CommandIds.newChat, (args?: { tags?: string[] }) => this.chat(true, undefined, args?.tags)));
+    this.register(vscode.commands.registerCommand(CommandIds.askAboutSelection, () => this.askAboutSelection()));
+    this.register(vscode.commands.registerCommand(CommandIds.selectModel, () => this.selectModel()));
+    this.register(vscode.commands.registerCommand(CommandIds.refreshModels, () => this.refreshModels()));
+  }
+
+  private async ensureKey(): Promise<boolean> {
+    if (await this.deps.keys.get('inference')) return true;
+    const set = vscode.l10n.t('Set API Key');
+    if ((await vscode.window.showWarningMessage(vscode.l10n.t('Chat needs an OpenRouter API key.'), set)) === set) {
+      await vscode.commands.executeCommand(CommandIds.setApiKey);
+    }
+    return !!(await this.deps.keys.get('inference'));
+  }
+
+  private async loadModels(refresh = false): Promise<ModelInfo[] | undefined> {
+    try {
+      return await this.deps.catalog.models({ refresh });
+    } catch (err) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not load OpenRouter models: {0}', this.deps.describeError(err)));
+      return undefined;
+    }
+  }
+
+  private async chooseModel(current?: string): Promise<string | undefined> {
+    const models = await this.loadModels();
+    if (!models) return undefined;
+    return pickModel(models, this.deps.globalState, this.deps.config().chat.defaultModel, current);
+  }
+
+  private async newSession(tags: string[] = []): Promise<ChatSession | undefined> {
+    const model = await this.chooseModel();
+    if (!model) return undefined;
+    this.session = new ChatSession(model, ++this.sessionCount, tags);
+    this.documents.sessions.set(this.session.documentPath, this.session);
+    return this.session;
+  }
+
+  private async selectModel(): Promise<void> {
+    const model = await this.chooseModel(this.session?.model);
+    if (!model) return;
+    if (this.session) {
+      this.session.model = model;
+      this.documents.update(this.session);
+    } else {
+      this.session = new ChatSession(model, ++this.sessionCount);
+      this.documents.sessions.set(this.session.documentPath, this.session);
+    }
+  }
+
+  private async refreshModels(): Promise<void> {
+    const models = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Refreshing OpenRouter model prices…') },
+      () => this.loadModels(true),
+    );
+    if (models) void vscode.window.showInformationMessage(vscode.l10n.t('{0} models with current prices loaded.', models.length));
+  }
+
+  private async askAboutSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+    if (!editor || !selection) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Select some text in an editor first.'));
+      return;
+    }
+    const fence = selection.includes('```') ? '````' : '```';
+    const context = `${fence}${editor.document.languageId}\n${selection}\n${fence}`;
+    await this.chat(false, (question) => `${question}\n\n${context}`);
+  }
+
+  private async chat(forceNew: boolean, wrap?: (question: string) => string, tags?: string[]): Promise<void> {
+    if (!(await this.ensureKey())) return;
+    const session = !forceNew && this.session ? this.session : await this.newSession(tags);
+    if (!session) return;
+    const question = await vscode.window.showInputBox({
+      title: vscode.l10n.t('OpenRouter Chat {0} — {1}', session.number, session.model),
+      prompt: vscode.l10n.t('Ask anything. The conversation continues until "OpenRouter: New Chat".'),
+      ignoreFocusOut: true,
+    });
+    if (!question?.trim()) return;
+    await this.send(session, wrap ? wrap(question.trim()) : question.trim());
+  }
+
+  private async send(session: ChatSession, question: string): Promise<void> {
+    const config = this.deps.config();
+    const ledger = await this.deps.ledger();
+    const model = await this.deps.catalog.find(session.model).catch(() => undefined);
+    const messages = session.messagesWith(question);
+    const check = await preflight({
+      model,
+      modelId: session.model,
+      messages,
+      maxTokens: config.chat.maxTokens,
+      budget: config.budget,
+      spentSince: (from) => ledger.spentSince(from),
+      keyInfo: this.deps.keyInfo(),
+      now: new Date(),
+    });
+    if (check.decision.verdict === 'refuse') {
+      void vscode.window.showErrorMessage(check.decision.summary);
+      return;
+    }
+    if (check.decision.verdict === 'confirm') {
+      const sendAnyway = vscode.l10n.t('Send');
+      if ((await vscode.window.showWarningMessage(check.decision.summary, { modal: true }, sendAnyway)) !== sendAnyway) return;
+    }
+
+    const request: ChatRequest = {
+      model: session.model,
+      messages,
+      maxTokens: config.chat.maxTokens,
+      sessionId: session.id,
+      ...(config.chat.fallbackModels.length ? { models: [session.model, ...config.chat.fallbackModels] } : {}),
+      ...(check.maxPrice ? { maxPrice: check.maxPrice } : {}),
+    };
+    const apiKey = await this.deps.keys.get('inference');
+    const audit: AuditContext = {
+      userId: config.audit.userId || this.deps.localUserId,
+      tags: [...config.audit.tags, ...session.tags],
+      workspace: vscode.workspace.workspaceFolders?.[0]?.name ?? null,
+      gitBranch: this.deps.gitBranch(),
+      storePrompts: config.audit.storePrompts,
+      redactionPatterns: config.audit.redactionPatterns,
+      keyLabel: apiKey ? maskKey(apiKey) : null,
+      chatSession: session.id,
+    };
+
+    const turn = session.startTurn(question);
+    const uri = this.documents.uriFor(session);
+    this.documents.update(session);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+
+    const pricing = model ? effectivePricing(model.pricing, { promptTokens: check.promptTokens, at: new Date() }) : undefined;
+    const estimateCost = (promptTokens: number, completionTokens: number): number | null =>
+      pricing && pricing.prompt !== null && pricing.completion !== null
+        ? promptTokens * pricing.prompt + completionTokens * pricing.completion + (pricing.request ?? 0)
+        : null;
+
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `OpenRouter · ${session.model}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let lastRender = 0;
+        return runAuditedStream(
+          {
+            client: this.deps.client(),
+            ledger,
+            estimateCost,
+            estimatePromptTokens: () => check.promptTokens,
+          },
+          request,
+          audit,
+          {
+            onDelta: (text, totals) => {
+              turn.answer += text;
+              const tokens = Math.ceil(totals.completionChars / 4);
+              const cost = estimateCost(check.promptTokens, tokens);
+              progress.report({
+                message: vscode.l10n.t('~{0} tokens · {1} so far', tokens, cost === null ? vscode.l10n.t('cost unknown') : `~${formatUsd(cost)}`),
+              });
+              if (Date.now() - lastRender > RENDER_THROTTLE_MS) {
+                lastRender = Date.now();
+                this.documents.update(session);
+              }
+            },
+          },
+          abort.signal,
+        );
+      },
+    );
+
+    if (result.generationId && (result.status !== 'error' || result.usage)) {
+      void this.deps.backfiller.enqueue(result.uid, result.generationId).then(() => this.deps.onRecorded());
+    }
+    session.finishTurn(turn, {
+      status: result.status,
+      modelUsed: result.modelUsed,
+      cost: result.usage?.cost ?? null,
+      costExact: result.usage?.cost != null,
+      tokens: result.usage?.completionTokens ?? null,
+      latencyMs: result.latencyMs,
+      note: result.error && result.status !== 'cancelled' ? this.deps.describeError(result.error) : undefined,
+    });
+    this.documents.update(session);
+    this.deps.onRecorded();
+    if (result.status === 'error' || result.status === 'timeout') await this.explainFailure(result.error);
+  }
+
+  /** 402s say which bound stopped the request and offer the right OpenRouter page. */
+  private async explainFailure(err: unknown): Promise<void> {
+    const message = this.deps.describeError(err);
+    this.deps.logger.warn(`chat request failed: ${message}`);
+    if (isOpenRouterError(err) && err.settingsUrl) {
+      const open = err.status === 402 && err.metadata?.limitSource === 'openrouter_key_limit'
+        ? vscode.l10n.t('Open Key Settings')
+        : vscode.l10n.t('Open OpenRouter Settings');
+      if ((await vscode.window.showErrorMessage(message, open)) === open) {
+        await vscode.env.openExternal(vscode.Uri.parse(err.settingsUrl));
+      }
+      return;
+    }
+    void vscode.window.showErrorMessage(message);
+  }
+}

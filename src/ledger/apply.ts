@@ -1,0 +1,211 @@
+/**
+ * Applies journal operations to one in-memory sql.js database: rows, chain entries and rollups
+ * change together inside the caller's transaction. Pure database work; no files.
+ */
+import type { ModelInfo } from '../openrouter/types';
+import { appendChainEntry, ChainKind } from './chain';
+import { GENERATION_COLUMNS, rowHash, rowValues } from './normalize';
+import type { LedgerOp } from './ops';
+import { DAY_MS, readRollupSources, RollupDelta, SLOT_MS, writeRollupDelta } from './rollups';
+import type { Database, Statement } from './sqljs';
+import type { ActivityRecord, CreditSnapshot, StoredGeneration } from './types';
+
+const INSERT_GENERATION = `INSERT INTO generations (${GENERATION_COLUMNS.join(', ')})
+  VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+const SELECT_BY_UID = `SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE uid = ?`;
+const SELECT_BY_GID = `SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE generation_id = ?`;
+const UPDATE_GENERATION = `UPDATE generations SET ${GENERATION_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE uid = ?`;
+const UPSERT_ACTIVITY = `INSERT INTO activity_daily (date, model, model_permaslug, endpoint_id, provider_name, usage,
+  byok_usage_inference, requests, prompt_tokens, completion_tokens, reasoning_tokens, workspace_id, key_hash, updated_at)
+  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+  ON CONFLICT (date, model_permaslug, endpoint_id, key_hash) DO UPDATE SET model = excluded.model,
+  provider_name = excluded.provider_name, usage = excluded.usage, byok_usage_inference = excluded.byok_usage_inference,
+  requests = excluded.requests, prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+  reasoning_tokens = excluded.reasoning_tokens, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at`;
+const INSERT_CREDIT = `INSERT INTO credit_snapshots (ts, key_label, credit_limit, limit_remaining, usage, usage_daily,
+  usage_weekly, usage_monthly, byok_usage, total_credits, total_usage) VALUES (?,?,?,?,?,?,?,?,?,?,?)`;
+const UPSERT_PRICE = `INSERT INTO model_prices (model_id, info_json, fetched_at) VALUES (?,?,?)
+  ON CONFLICT (model_id) DO UPDATE SET info_json = excluded.info_json, fetched_at = excluded.fetched_at`;
+const UPSERT_JOURNAL_STATE = `INSERT INTO journal_state (writer_id, seq, byte_offset, closed) VALUES (?,?,?,?)
+  ON CONFLICT (writer_id) DO UPDATE SET seq = excluded.seq, byte_offset = excluded.byte_offset,
+  closed = max(closed, excluded.closed)`;
+
+const PRAGMAS = 'PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;';
+
+/** A database plus its prepared-statement cache. */
+export class LedgerDb {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly db: Database) {
+    db.exec(PRAGMAS);
+  }
+
+  readonly stmt = (sql: string): Statement => {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  };
+
+  transaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Runs a read query through the cache and returns all rows. */
+  all(sql: string, params: (string | number | null)[] = []): (string | number | null)[][] {
+    const s = this.stmt(sql);
+    try {
+      s.bind(params);
+      const rows: (string | number | null)[][] = [];
+      while (s.step()) rows.push(s.get() as (string | number | null)[]);
+      return rows;
+    } finally {
+      s.reset();
+    }
+  }
+
+  /**
+   * The file image. sql.js ≥ 1.13 exports through the backup API and keeps the connection;
+   * older versions closed and reopened it, freeing statements and resetting PRAGMAs. Starting a
+   * fresh statement cache and re-applying the PRAGMAs is cheap and correct for both.
+   */
+  exportBytes(): Uint8Array {
+    const bytes = this.db.export();
+    this.statements.clear();
+    this.db.exec(PRAGMAS);
+    return bytes;
+  }
+
+  close(): void {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** Applies one operation (caller holds a transaction); returns what the appender sees. */
+  apply(op: LedgerOp): unknown {
+    switch (op.k) {
+      case 'gen':
+        return this.insertGenerations(op.rows);
+      case 'upd':
+        return this.updateGeneration(op.uid, op.gid, op.set);
+      case 'act':
+        return this.upsertActivity(op.rows, op.at);
+      case 'cred':
+        return this.insertCredit(op.s);
+      case 'price':
+        return this.upsertPrices(op.models, op.at);
+      case 'del':
+        return this.deleteBefore(op.before);
+      case 'close':
+        return undefined;
+    }
+  }
+
+  recordJournalPosition(writerId: string, seq: number, offset: number, closed: boolean): void {
+    this.stmt(UPSERT_JOURNAL_STATE).run([writerId, seq, offset, closed ? 1 : 0]);
+  }
+
+  /** Inserts rows not yet present (by uid or generation id); returns how many were new. */
+  insertGenerations(rows: StoredGeneration[]): number {
+    const delta = new RollupDelta();
+    let inserted = 0;
+    const insert = this.stmt(INSERT_GENERATION);
+    for (const row of rows) {
+      const values = rowValues(row);
+      insert.run(values);
+      if (this.db.getRowsModified() !== 1) continue;
+      inserted++;
+      appendChainEntry(this.stmt, ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
+      delta.add(row, 1);
+    }
+    if (!delta.isEmpty) writeRollupDelta(this.stmt, delta);
+    return inserted;
+  }
+
+  findGeneration(uid: string | null, gid: string | null): StoredGeneration | undefined {
+    const lookups: [string, string | null][] = [[SELECT_BY_UID, uid], [SELECT_BY_GID, gid]];
+    for (const [sql, key] of lookups) {
+      if (key === null) continue;
+      const row = this.all(sql, [key])[0];
+      if (row) return Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, row[i]])) as unknown as StoredGeneration;
+    }
+    return undefined;
+  }
+
+  /** Applies `set` to the row; false if there is no such row or nothing changes. */
+  updateGeneration(uid: string | null, gid: string | null, set: Partial<StoredGeneration>): boolean {
+    const before = this.findGeneration(uid, gid);
+    if (!before) return false;
+    const after: StoredGeneration = { ...before };
+    for (const c of GENERATION_COLUMNS) {
+      if (c !== 'uid' && c !== 'generation_id' && c !== 'ts' && c !== 'origin' && Object.prototype.hasOwnProperty.call(set, c)) {
+        (after as unknown as Record<string, unknown>)[c] = set[c];
+      }
+    }
+    const values = rowValues(after);
+    if (values.every((v, i) => v === rowValues(before)[i])) return false;
+    this.stmt(UPDATE_GENERATION).run([...values.slice(1), after.uid]);
+    appendChainEntry(this.stmt, ChainKind.update, after.uid, after.generation_id, Date.parse(after.ts), rowHash(values));
+    const delta = new RollupDelta();
+    delta.add(before, -1);
+    delta.add(after, 1);
+    writeRollupDelta(this.stmt, delta);
+    return true;
+  }
+
+  /**
+   * Deletes requests, credit snapshots and activity days dated before `beforeIso`, keeping the
+   * rollups exact: rollup rows wholly before the cutoff go, rows straddling it lose the
+   * contributions of the deleted requests. Returns the number of requests deleted.
+   */
+  deleteBefore(beforeIso: string): number {
+    const cutoff = Date.parse(beforeIso);
+    const dayStart = Math.floor(cutoff / DAY_MS) * DAY_MS;
+    const delta = new RollupDelta();
+    readRollupSources(this.db, 'WHERE ts >= ? AND ts < ?', [new Date(dayStart).toISOString(), beforeIso], (row) => delta.add(row, -1));
+    writeRollupDelta(this.stmt, delta);
+    const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
+    this.db.run('DELETE FROM roll_slot WHERE slot < ?', [Math.floor(dayStart / SLOT_MS)]);
+    this.db.run('DELETE FROM roll_day_model WHERE day < ?', [cutoffDay]);
+    this.db.run('DELETE FROM roll_day_dim WHERE day < ?', [cutoffDay]);
+    this.db.run('DELETE FROM generations WHERE ts < ?', [beforeIso]);
+    const deleted = this.db.getRowsModified();
+    this.db.run('DELETE FROM credit_snapshots WHERE ts < ?', [beforeIso]);
+    this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
+    appendChainEntry(this.stmt, ChainKind.deleteBefore, null, null, cutoff, null);
+    return deleted;
+  }
+
+  upsertActivity(rows: ActivityRecord[], at: string): number {
+    const s = this.stmt(UPSERT_ACTIVITY);
+    for (const r of rows) {
+      s.run([
+        r.date, r.model, r.modelPermaslug, r.endpointId, r.providerName, r.usage, r.byokUsageInference, r.requests,
+        r.promptTokens, r.completionTokens, r.reasoningTokens, r.workspaceId, r.keyHash ?? '', at,
+      ]);
+    }
+    return rows.length;
+  }
+
+  insertCredit(s: CreditSnapshot): number {
+    this.stmt(INSERT_CREDIT).run([
+      s.ts, s.keyLabel, s.limit, s.limitRemaining, s.usage, s.usageDaily, s.usageWeekly, s.usageMonthly, s.byokUsage,
+      s.totalCredits, s.totalUsage,
+    ]);
+    return 1;
+  }
+
+  upsertPrices(models: ModelInfo[], at: string): number {
+    const s = this.stmt(UPSERT_PRICE);
+    for (const m of models) s.run([m.id, JSON.stringify(m), at]);
+    return models.length;
+  }
+}

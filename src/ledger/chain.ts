@@ -1,0 +1,172 @@
+/**
+ * Tamper evidence: a hash chain, in the order this database applied its changes.
+ *
+ * Every insert and every update of a `generations` row appends an entry holding the row's
+ * content hash (all columns); a deletion by date (retention, "delete before") appends one entry
+ * with its cutoff. Each entry's hash covers the previous entry's hash, so editing a row, deleting
+ * a row, or editing/removing entries shows up when `verifyChain` recomputes everything. A snapshot
+ * copies the chain with the rows, so every database file carries a consistent chain.
+ *
+ * Limit (documented for users): without a secret, someone who rewrites rows *and* recomputes the
+ * whole chain cannot be detected from the file alone. `ledger.head` (the chain head at the last
+ * snapshot, kept next to the file) additionally catches a chain cut back to hide recent rows.
+ */
+import { createHash } from 'node:crypto';
+import type { Database, Statement } from './sqljs';
+import { GENERATION_COLUMNS, rowHash } from './normalize';
+
+export const ChainKind = { insert: 1, update: 2, deleteBefore: 3 } as const;
+export type ChainKindValue = (typeof ChainKind)[keyof typeof ChainKind];
+
+export interface ChainHead {
+  seq: number;
+  hash: string; // hex
+}
+
+export interface IntegrityProblem {
+  kind: 'altered' | 'removed' | 'added' | 'chain';
+  uid?: string;
+  generationId?: string | null;
+  seq?: number;
+  detail: string;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  rowsChecked: number;
+  chainEntries: number;
+  problems: IntegrityProblem[];
+}
+
+const toHex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
+
+function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, gid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
+  const h = createHash('sha256');
+  if (prev) h.update(prev);
+  h.update(JSON.stringify([seq, kind, uid, gid, ts, toHex(row)]));
+  return h.digest().subarray(0, 16);
+}
+
+type StatementSource = (sql: string) => Statement;
+
+const HEAD_SQL = 'SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1';
+const APPEND_SQL = 'INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)';
+
+/** Appends one entry after the current head (inside the caller's transaction). */
+export function appendChainEntry(
+  stmt: StatementSource,
+  kind: ChainKindValue,
+  uid: string | null,
+  generationId: string | null,
+  tsMs: number | null,
+  hashOfRow: Uint8Array | null,
+): void {
+  const head = stmt(HEAD_SQL);
+  let seq = 1;
+  let prev: Uint8Array | null = null;
+  if (head.step()) {
+    const [s, h] = head.get();
+    seq = (s as number) + 1;
+    prev = h as Uint8Array;
+  }
+  head.reset();
+  stmt(APPEND_SQL).run([seq, kind, uid, generationId, tsMs, hashOfRow, entryHash(prev, seq, kind, uid, generationId, tsMs, hashOfRow)]);
+}
+
+export function chainHead(db: Database): ChainHead | null {
+  const r = db.exec(HEAD_SQL)[0]?.values[0];
+  return r ? { seq: r[0] as number, hash: toHex(r[1] as Uint8Array) as string } : null;
+}
+
+interface Expected {
+  hash: string;
+  ts: number;
+  seq: number;
+  gid: string | null;
+}
+
+/**
+ * Recomputes the chain and every row hash. `anchor` is the head recorded at the last snapshot
+ * this database was loaded from; the chain must still contain it unchanged.
+ */
+export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?: (done: number, total: number) => void): IntegrityReport {
+  const problems: IntegrityProblem[] = [];
+  const expected = new Map<string, Expected>();
+  const deletions: { seq: number; cutoff: number }[] = [];
+  const total = (db.exec('SELECT (SELECT COUNT(*) FROM chain) + (SELECT COUNT(*) FROM generations)')[0].values[0][0] as number) || 1;
+  let done = 0;
+  const tick = () => {
+    if (++done % 50_000 === 0) onProgress?.(done, total);
+  };
+
+  let prevSeq = 0;
+  let prevHash: Uint8Array | null = null;
+  let entries = 0;
+  let anchorSeen = false;
+  const chain = db.prepare('SELECT seq, kind, uid, generation_id, ts, row_hash, hash FROM chain ORDER BY seq');
+  try {
+    while (chain.step()) {
+      tick();
+      entries++;
+      const [seq, kind, uid, gid, ts, row, hash] = chain.get() as [number, number, string | null, string | null, number | null, Uint8Array | null, Uint8Array];
+      if (seq !== prevSeq + 1) {
+        problems.push({ kind: 'chain', seq, detail: `chain entries ${prevSeq + 1}–${seq - 1} are missing` });
+      } else if (toHex(entryHash(prevHash, seq, kind, uid, gid, ts, row)) !== toHex(hash)) {
+        problems.push({ kind: 'chain', seq, uid: uid ?? undefined, generationId: gid, detail: `chain entry ${seq} was altered` });
+      }
+      if (anchor && seq === anchor.seq) {
+        anchorSeen = true;
+        if (toHex(hash) !== anchor.hash) problems.push({ kind: 'chain', seq, detail: `chain entry ${seq} differs from the head recorded at the last save` });
+      }
+      if (kind === 3 && ts !== null) deletions.push({ seq, cutoff: ts });
+      else if (uid !== null && row !== null && ts !== null) expected.set(uid, { hash: toHex(row) as string, ts, seq, gid });
+      prevSeq = seq;
+      prevHash = hash;
+    }
+  } finally {
+    chain.free();
+  }
+  if (anchor && !anchorSeen) {
+    problems.push({ kind: 'chain', seq: anchor.seq, detail: `the chain ends at ${prevSeq}, before the head recorded at the last save (${anchor.seq}): recent entries were cut off` });
+  }
+
+  // suffixMax[i]: the latest cutoff among deletions i… (in chain order).
+  const suffixMax = deletions.map((d) => d.cutoff);
+  for (let i = suffixMax.length - 2; i >= 0; i--) suffixMax[i] = Math.max(suffixMax[i], suffixMax[i + 1]);
+  const deletedLater = (e: Expected) => {
+    let lo = 0;
+    let hi = deletions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (deletions[mid].seq > e.seq) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < deletions.length && suffixMax[lo] > e.ts;
+  };
+
+  let rows = 0;
+  const read = db.prepare(`SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations`);
+  try {
+    while (read.step()) {
+      tick();
+      rows++;
+      const values = read.get();
+      const uid = values[0] as string;
+      const gid = values[1] as string | null;
+      const e = expected.get(uid);
+      if (!e || deletedLater(e)) {
+        problems.push({ kind: 'added', uid, generationId: gid, detail: 'row is not in the chain (inserted or restored outside the ledger)' });
+        continue;
+      }
+      expected.delete(uid);
+      if (toHex(rowHash(values)) !== e.hash) problems.push({ kind: 'altered', uid, generationId: gid, detail: 'row content differs from what was recorded' });
+    }
+  } finally {
+    read.free();
+  }
+  for (const [uid, e] of expected) {
+    if (!deletedLater(e)) problems.push({ kind: 'removed', uid, generationId: e.gid, seq: e.seq, detail: 'row recorded in the chain is missing' });
+  }
+  onProgress?.(total, total);
+  return { ok: problems.length === 0, rowsChecked: rows, chainEntries: entries, problems };
+}

@@ -1,0 +1,232 @@
+/**
+ * Per-process append-only journals: `journal/<writerId>.jsonl`.
+ *
+ * One line per record: `{"q":<seq>,"o":<op>}` TAB `<checksum>` LF. The checksum (first 64 bits of
+ * SHA-256 of the JSON) makes each line self-checking, so a torn or damaged line is recognised and
+ * skipped instead of being applied half-read. JSON never contains a raw TAB or LF, so both
+ * separators are unambiguous.
+ *
+ * Group commit: `append` queues the record; one flush writes every queued record with a single
+ * write and a single fdatasync, and only then hands the batch to `onDurable` and resolves the
+ * callers. So `await append()` means "on disk", and concurrent appends share one fsync.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Logger } from '../util/logger';
+import { isLedgerOp, type LedgerOp } from './ops';
+
+export interface JournalRecord {
+  seq: number;
+  op: LedgerOp;
+  /** Byte offset just after this record's line. */
+  end: number;
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+
+function checksum(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+}
+
+export function encodeRecord(seq: number, op: LedgerOp): Buffer {
+  const json = JSON.stringify({ q: seq, o: op });
+  return Buffer.from(`${json}\t${checksum(json)}\n`, 'utf8');
+}
+
+export interface DecodedJournal {
+  records: JournalRecord[];
+  /** Offset after the last complete line (valid or not): where the next read starts. */
+  consumed: number;
+  /** Complete lines that failed their checksum or shape check. */
+  corrupt: { offset: number; reason: string }[];
+  /** Bytes after the last LF: a record still being written, or torn by a crash. */
+  partialBytes: number;
+}
+
+/** Decodes `buf`, which holds the file's bytes from `baseOffset` on. */
+export function decodeRecords(buf: Buffer, baseOffset: number): DecodedJournal {
+  const records: JournalRecord[] = [];
+  const corrupt: DecodedJournal['corrupt'] = [];
+  let start = 0;
+  for (let nl = buf.indexOf(LF, start); nl !== -1; nl = buf.indexOf(LF, start)) {
+    const lineStart = baseOffset + start;
+    const tab = buf.lastIndexOf(TAB, nl);
+    const reason = (() => {
+      if (tab < start) return 'no checksum';
+      const json = buf.toString('utf8', start, tab);
+      if (buf.toString('latin1', tab + 1, nl) !== checksum(json)) return 'checksum mismatch';
+      let parsed: { q?: unknown; o?: unknown };
+      try {
+        parsed = JSON.parse(json);
+      } catch {
+        return 'unparsable JSON';
+      }
+      if (typeof parsed.q !== 'number' || !Number.isInteger(parsed.q) || !isLedgerOp(parsed.o)) return 'unknown record shape';
+      records.push({ seq: parsed.q, op: parsed.o, end: baseOffset + nl + 1 });
+      return undefined;
+    })();
+    if (reason) corrupt.push({ offset: lineStart, reason });
+    start = nl + 1;
+  }
+  return { records, consumed: baseOffset + start, corrupt, partialBytes: buf.length - start };
+}
+
+/** Reads a journal from `offset` to its current end. Missing file: undefined. */
+export async function readJournalFrom(file: string, offset: number): Promise<DecodedJournal | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return { records: [], consumed: Math.min(offset, size), corrupt: [], partialBytes: 0 };
+    const buf = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < buf.length) {
+      const { bytesRead } = await handle.read(buf, read, buf.length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return decodeRecords(buf.subarray(0, read), offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync of a directory makes a new or renamed entry in it durable (not possible on Windows). */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open directories; NTFS journals the metadata itself.
+  } finally {
+    await handle?.close();
+  }
+}
+
+interface Pending {
+  seq: number;
+  op: LedgerOp;
+  line: Buffer;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Applies a durable batch in order; returns, per record, what its `append` resolves to (or the
+ * Error it rejects with).
+ */
+export type OnDurable = (records: JournalRecord[]) => unknown[];
+
+export class JournalWriter {
+  private handle: fs.FileHandle | undefined;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private nextSeq = 1;
+  private offset = 0;
+  private broken: Error | undefined;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly onDurable: OnDurable,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates the journal (it must not exist: one writer id, one file) and makes it durable. */
+  async open(): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    this.handle = await fs.open(this.file, 'ax');
+    await syncDirectory(path.dirname(this.file));
+  }
+
+  get size(): number {
+    return this.offset;
+  }
+
+  /** Resolves once the record is on disk and applied; rejects if either failed. */
+  append<T = unknown>(op: LedgerOp): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise<T>((resolve, reject) => {
+      const seq = this.nextSeq++;
+      this.queue.push({ seq, op, line: encodeRecord(seq, op), resolve: resolve as (v: unknown) => void, reject });
+      this.kick();
+    });
+  }
+
+  /** Resolves when everything appended so far has been flushed. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Writes the close marker, flushes, and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (!this.broken) await this.append({ k: 'close' }).catch(() => undefined);
+    this.closed = true;
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length) this.kick();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    const handle = this.handle;
+    if (!handle) throw new Error('journal not open');
+    while (this.queue.length) {
+      const batch = this.queue.splice(0);
+      const buf = batch.length === 1 ? batch[0].line : Buffer.concat(batch.map((p) => p.line));
+      try {
+        let written = 0;
+        while (written < buf.length) {
+          const { bytesWritten } = await handle.write(buf, written, buf.length - written, null);
+          written += bytesWritten;
+        }
+        await handle.datasync();
+      } catch (err) {
+        await this.recoverFromWriteError(handle, err as Error);
+        for (const p of batch) p.reject(err as Error);
+        continue;
+      }
+      let end = this.offset;
+      const records = batch.map((p) => ({ seq: p.seq, op: p.op, end: (end += p.line.length) }));
+      this.offset = end;
+      let results: unknown[];
+      try {
+        results = this.onDurable(records);
+      } catch (err) {
+        results = batch.map(() => err);
+      }
+      batch.forEach((p, i) => (results[i] instanceof Error ? p.reject(results[i] as Error) : p.resolve(results[i])));
+    }
+  }
+
+  /**
+   * A failed write may have left part of a line on disk; cut it off so the next record starts on
+   * a fresh line. If even that fails, refuse further appends rather than write after garbage.
+   */
+  private async recoverFromWriteError(handle: fs.FileHandle, err: Error): Promise<void> {
+    this.logger.error(`Journal write failed (${err.message}); the requests being recorded were not saved.`);
+    try {
+      await handle.truncate(this.offset);
+      await handle.datasync();
+    } catch (truncateErr) {
+      this.broken = new Error(`The ledger journal cannot be written: ${(truncateErr as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Maintained aggregates that let dashboard queries read thousands of rollup rows instead of a
+ * million raw rows. Every insert, update and deletion of a `generations` row adds or subtracts
+ * that row's contribution in the same transaction, so the rollups always equal an aggregate of
+ * the raw table (tests compare the two).
+ *
+ * - `roll_slot`: totals per 15-minute UTC slot. 15 minutes divides every time-zone offset in
+ *   use, so local days and hours are whole sets of slots.
+ * - `roll_day_model`: per UTC day and model, with latency sums (mean, stdev) and a log-bucketed
+ *   latency histogram (percentiles within ±4.5%, see latencyBucket).
+ * - `roll_day_dim`: per UTC day, requests/cost by user, by workspace + git branch, and error
+ *   counts by model + error type.
+ */
+import type { Database, Statement } from './sqljs';
+import { ERROR_STATUSES } from './normalize';
+import type { StoredGeneration } from './types';
+
+export const SLOT_MS = 15 * 60_000;
+export const DAY_MS = 86_400_000;
+
+/** Buckets per doubling: bucket i holds latencies in [2^(i/8), 2^((i+1)/8)) ms. */
+const BUCKETS_PER_DOUBLING = 8;
+
+export function latencyBucket(ms: number): number {
+  return ms <= 1 ? 0 : Math.floor(BUCKETS_PER_DOUBLING * Math.log2(ms));
+}
+
+/** Geometric middle of a bucket: at most 2^(1/16) − 1 ≈ 4.4% from any latency in it. */
+export function bucketValue(bucket: number): number {
+  return 2 ** ((bucket + 0.5) / BUCKETS_PER_DOUBLING);
+}
+
+/** The columns a row's contribution depends on. */
+export type RollupSource = Pick<
+  StoredGeneration,
+  | 'ts' | 'model_used' | 'model_requested' | 'status' | 'prompt_tokens' | 'completion_tokens'
+  | 'reasoning_tokens' | 'cached_tokens' | 'total_cost' | 'latency_ms' | 'user_id' | 'workspace'
+  | 'git_branch' | 'error_code' | 'http_status'
+>;
+
+export const ROLLUP_SOURCE_COLUMNS = [
+  'ts', 'model_used', 'model_requested', 'status', 'prompt_tokens', 'completion_tokens',
+  'reasoning_tokens', 'cached_tokens', 'total_cost', 'latency_ms', 'user_id', 'workspace',
+  'git_branch', 'error_code', 'http_status',
+] as const satisfies readonly (keyof RollupSource)[];
+
+export function isErrorStatus(status: string): boolean {
+  return (ERROR_STATUSES as readonly string[]).includes(status);
+}
+
+/** How errors are grouped: the error code if known, else the HTTP status, else the status. */
+export function errorType(row: Pick<RollupSource, 'error_code' | 'http_status' | 'status'>): string {
+  return row.error_code ?? (row.http_status != null ? `HTTP ${row.http_status}` : row.status);
+}
+
+export function modelKey(row: Pick<RollupSource, 'model_used' | 'model_requested'>): string {
+  return row.model_used ?? row.model_requested;
+}
+
+interface Totals {
+  requests: number;
+  errors: number;
+  prompt: number;
+  completion: number;
+  reasoning: number;
+  cached: number;
+  cost: number;
+  latN: number;
+  latSum: number;
+  latSumSq: number;
+  hist: Map<number, number>;
+}
+
+const emptyTotals = (): Totals => ({
+  requests: 0, errors: 0, prompt: 0, completion: 0, reasoning: 0, cached: 0, cost: 0,
+  latN: 0, latSum: 0, latSumSq: 0, hist: new Map(),
+});
+
+/** Contributions of a set of rows, added (sign 1) or removed (sign −1), ready to be written. */
+export class RollupDelta {
+  readonly slots = new Map<number, Totals>();
+  readonly dayModels = new Map<string, Totals>();
+  readonly dims = new Map<string, Totals>();
+
+  add(row: RollupSource, sign: 1 | -1): void {
+    const ms = Date.parse(row.ts);
+    const day = row.ts.slice(0, 10);
+    const model = modelKey(row);
+    const isError = isErrorStatus(row.status);
+    const latency = row.status === 'success' ? row.latency_ms : null;
+    const apply = (t: Totals, withLatency: boolean) => {
+      t.requests += sign;
+      t.errors += isError ? sign : 0;
+      t.prompt += sign * (row.prompt_tokens ?? 0);
+      t.completion += sign * (row.completion_tokens ?? 0);
+      t.reasoning += sign * (row.reasoning_tokens ?? 0);
+      t.cached += sign * (row.cached_tokens ?? 0);
+      t.cost += sign * (row.total_cost ?? 0);
+      if (withLatency && latency != null) {
+        t.latN += sign;
+        t.latSum += sign * latency;
+        t.latSumSq += sign * latency * latency;
+        const b = latencyBucket(latency);
+        t.hist.set(b, (t.hist.get(b) ?? 0) + sign);
+      }
+    };
+    apply(entry(this.slots, Math.floor(ms / SLOT_MS)), true);
+    apply(entry(this.dayModels, JSON.stringify([day, model])), true);
+    apply(entry(this.dims, JSON.stringify([day, 'user', row.user_id ?? '', ''])), false);
+    apply(entry(this.dims, JSON.stringify([day, 'wsb', row.workspace ?? '', row.git_branch ?? ''])), false);
+    if (isError) apply(entry(this.dims, JSON.stringify([day, 'err', model, errorType(row)])), false);
+  }
+
+  get isEmpty(): boolean {
+    return this.slots.size === 0;
+  }
+}
+
+function entry<K>(map: Map<K, Totals>, key: K): Totals {
+  let t = map.get(key);
+  if (!t) map.set(key, (t = emptyTotals()));
+  return t;
+}
+
+const SUMS = `requests = requests + excluded.requests, errors = errors + excluded.errors`;
+const TOKEN_SUMS = `prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+  completion_tokens = completion_tokens + excluded.completion_tokens,
+  reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+  cached_tokens = cached_tokens + excluded.cached_tokens, cost = cost + excluded.cost,
+  latency_n = latency_n + excluded.latency_n, latency_sum = latency_sum + excluded.latency_sum`;
+
+export const ROLLUP_SQL = {
+  slot: `INSERT INTO roll_slot VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (slot) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS}`,
+  slotPrune: 'DELETE FROM roll_slot WHERE slot = ? AND requests <= 0',
+  dayModelHist: 'SELECT latency_hist FROM roll_day_model WHERE day = ? AND model = ?',
+  dayModel: `INSERT INTO roll_day_model VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (day, model) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS},
+    latency_sumsq = latency_sumsq + excluded.latency_sumsq, latency_hist = excluded.latency_hist`,
+  dayModelPrune: 'DELETE FROM roll_day_model WHERE day = ? AND model = ? AND requests <= 0',
+  dim: `INSERT INTO roll_day_dim VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (day, dim, k1, k2) DO UPDATE SET ${SUMS},
+    tokens = tokens + excluded.tokens, cost = cost + excluded.cost`,
+  dimPrune: 'DELETE FROM roll_day_dim WHERE day = ? AND dim = ? AND k1 = ? AND k2 = ? AND requests <= 0',
+} as const;
+
+type StatementSource = (sql: string) => Statement;
+
+export function parseHistogram(json: string | null | undefined): Map<number, number> {
+  const hist = new Map<number, number>();
+  if (!json) return hist;
+  for (const [k, v] of Object.entries(JSON.parse(json) as Record<string, number>)) hist.set(Number(k), v);
+  return hist;
+}
+
+function mergeHistogram(stored: string | null, delta: Map<number, number>): string {
+  const hist = parseHistogram(stored);
+  for (const [b, n] of delta) hist.set(b, (hist.get(b) ?? 0) + n);
+  const out: Record<string, number> = {};
+  for (const [b, n] of [...hist].sort((x, y) => x[0] - y[0])) if (n > 0) out[b] = n;
+  return JSON.stringify(out);
+}
+
+/** Writes a delta into the rollup tables (inside the caller's transaction). */
+export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta): void {
+  const removed = (t: Totals) => t.requests < 0;
+  for (const [slot, t] of delta.slots) {
+    stmt(ROLLUP_SQL.slot).run([slot, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum]);
+    if (removed(t)) stmt(ROLLUP_SQL.slotPrune).run([slot]);
+  }
+  for (const [key, t] of delta.dayModels) {
+    const [day, model] = JSON.parse(key) as [string, string];
+    let hist = '{}';
+    if (t.hist.size) {
+      const read = stmt(ROLLUP_SQL.dayModelHist);
+      read.bind([day, model]);
+      const stored = read.step() ? (read.get()[0] as string) : null;
+      read.reset();
+      hist = mergeHistogram(stored, t.hist);
+    }
+    stmt(ROLLUP_SQL.dayModel).run([
+      day, model, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum, t.latSumSq, hist,
+    ]);
+    if (removed(t)) stmt(ROLLUP_SQL.dayModelPrune).run([day, model]);
+  }
+  for (const [key, t] of delta.dims) {
+    const [day, dim, k1, k2] = JSON.parse(key) as [string, string, string, string];
+    stmt(ROLLUP_SQL.dim).run([day, dim, k1, k2, t.requests, t.errors, t.prompt + t.completion, t.cost]);
+    if (removed(t)) stmt(ROLLUP_SQL.dimPrune).run([day, dim, k1, k2]);
+  }
+}
+
+/** Reads the rollup-relevant columns of the rows matching `where` (the caller's parameters). */
+export function readRollupSources(db: Database, where: string, params: (string | number)[], onRow: (row: RollupSource) => void): void {
+  const stmt = db.prepare(`SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM generations ${where}`);
+  try {
+    stmt.bind(params);
+    while (stmt.step()) {
+      const v = stmt.get();
+      const row = {} as Record<string, unknown>;
+      ROLLUP_SOURCE_COLUMNS.forEach((c, i) => (row[c] = v[i]));
+      onRow(row as RollupSource);
+    }
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Recomputes every rollup from the raw rows (migration, bulk load). Caller holds a transaction. */
+export function rebuildRollups(db: Database): void {
+  db.exec('DELETE FROM roll_slot; DELETE FROM roll_day_model; DELETE FROM roll_day_dim;');
+  const delta = new RollupDelta();
+  readRollupSources(db, '', [], (row) => delta.add(row, 1));
+  const statements = new Map<string, Statement>();
+  const stmt = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) statements.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+  try {
+    writeRollupDelta(stmt, delta);
+  } finally {
+    for (const s of statements.values()) s.free();
+  }
+}
