@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
-import { hostFetchTransport, undiciTransport, proxySettingsFromEnv, type ClosableTransport, type FetchLike } from './openrouter/transport';
+import { hostFetchTransport, undiciTransport, proxySettingsFromEnv, type ClosableTransport } from './openrouter/transport';
 import type { LedgerConfig } from './config';
 import type { Logger } from './util/logger';
 
@@ -16,7 +16,7 @@ export function createTransport(config: LedgerConfig, logger: Logger): ClosableT
   const hostFetchPatched = http.get<boolean>('fetchAdditionalSupport', true) !== false && typeof globalThis.fetch === 'function';
   if (hostFetchPatched) {
     logger.debug('transport: VS Code fetch (http.proxy, PAC and system certificates apply)');
-    return hostFetchTransport(globalThis.fetch as unknown as FetchLike, { ca });
+    return hostFetchTransport(globalThis.fetch, { ca });
   }
   const env = proxySettingsFromEnv(process.env);
   const proxyUrl = http.get<string>('proxy', '').trim() || env.proxyUrl;

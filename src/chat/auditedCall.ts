@@ -77,10 +77,13 @@ function errorCodeOf(err: unknown): string | null {
 /** What the ledger may keep of the prompt, decided before anything is stored. */
 export function storedPromptText(request: ChatRequest, context: Pick<AuditContext, 'storePrompts' | 'redactionPatterns'>): string | null {
   if (context.storePrompts === 'none') return null;
-  const messages =
-    context.storePrompts === 'redacted'
-      ? redactMessages(request.messages, { extraPatterns: context.redactionPatterns }).messages
-      : request.messages;
+  let messages = request.messages;
+  if (context.storePrompts === 'redacted') {
+    const redacted = redactMessages(request.messages, { extraPatterns: context.redactionPatterns });
+    // A user pattern that could not run may have left text the user asked to hide: store nothing.
+    if (redacted.incomplete) return null;
+    messages = redacted.messages;
+  }
   return JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content })));
 }
 

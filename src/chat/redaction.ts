@@ -6,8 +6,8 @@
  * Rules run in a fixed order: specific secrets first (a key inside `Bearer …` is reported as
  * the key), generic shapes last. Every built-in pattern either starts at a literal prefix or
  * is anchored to the start of a run by a lookbehind and has bounded repetition, so the work is
- * linear in the text. Placeholders contain nothing any rule matches, so redacting twice changes
- * nothing.
+ * linear in the text. Placeholders contain nothing any rule matches, and the rules are applied
+ * again until nothing changes, so redacting twice changes nothing.
  *
  * User patterns (from settings) are untrusted regular expressions. They are limited to
  * MAX_USER_PATTERN_LENGTH characters, and each one runs inside a `node:vm` context with a time

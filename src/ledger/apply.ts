@@ -26,6 +26,9 @@ const INSERT_CREDIT = `INSERT INTO credit_snapshots (ts, key_label, credit_limit
   usage_weekly, usage_monthly, byok_usage, total_credits, total_usage) VALUES (?,?,?,?,?,?,?,?,?,?,?)`;
 const UPSERT_PRICE = `INSERT INTO model_prices (model_id, info_json, fetched_at) VALUES (?,?,?)
   ON CONFLICT (model_id) DO UPDATE SET info_json = excluded.info_json, fetched_at = excluded.fetched_at`;
+const DEFER_UPDATE = 'INSERT INTO deferred_updates (uid, generation_id, set_json) VALUES (?,?,?)';
+const DEFERRED_FOR = 'SELECT id, set_json FROM deferred_updates WHERE uid = ? OR generation_id = ? ORDER BY id';
+const DROP_DEFERRED = 'DELETE FROM deferred_updates WHERE id = ?';
 const UPSERT_JOURNAL_STATE = `INSERT INTO journal_state (writer_id, seq, byte_offset, closed) VALUES (?,?,?,?)
   ON CONFLICT (writer_id) DO UPDATE SET seq = excluded.seq, byte_offset = excluded.byte_offset,
   closed = max(closed, excluded.closed)`;
@@ -116,18 +119,30 @@ export class LedgerDb {
   /** Inserts rows not yet present (by uid or generation id); returns how many were new. */
   insertGenerations(rows: StoredGeneration[]): number {
     const delta = new RollupDelta();
-    let inserted = 0;
+    const inserted: StoredGeneration[] = [];
     const insert = this.stmt(INSERT_GENERATION);
     for (const row of rows) {
       const values = rowValues(row);
       insert.run(values);
       if (this.db.getRowsModified() !== 1) continue;
-      inserted++;
+      inserted.push(row);
       appendChainEntry(this.stmt, ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
       delta.add(row, 1);
     }
     if (!delta.isEmpty) writeRollupDelta(this.stmt, delta);
-    return inserted;
+    for (const row of inserted) this.applyDeferredUpdates(row);
+    return inserted.length;
+  }
+
+  /**
+   * Another window may have refined a row before this database received the row itself (journals
+   * are read one after another); such updates wait in `deferred_updates` until the row arrives.
+   */
+  private applyDeferredUpdates(row: StoredGeneration): void {
+    for (const [id, json] of this.all(DEFERRED_FOR, [row.uid, row.generation_id])) {
+      this.stmt(DROP_DEFERRED).run([id]);
+      this.updateGeneration(row.uid, row.generation_id, JSON.parse(json as string));
+    }
   }
 
   findGeneration(uid: string | null, gid: string | null): StoredGeneration | undefined {
@@ -140,10 +155,13 @@ export class LedgerDb {
     return undefined;
   }
 
-  /** Applies `set` to the row; false if there is no such row or nothing changes. */
+  /** Applies `set` to the row; false if nothing changed or the row has not arrived yet (deferred). */
   updateGeneration(uid: string | null, gid: string | null, set: Partial<StoredGeneration>): boolean {
     const before = this.findGeneration(uid, gid);
-    if (!before) return false;
+    if (!before) {
+      this.stmt(DEFER_UPDATE).run([uid, gid, JSON.stringify(set)]);
+      return false;
+    }
     const after: StoredGeneration = { ...before };
     for (const c of GENERATION_COLUMNS) {
       if (c !== 'uid' && c !== 'generation_id' && c !== 'ts' && c !== 'origin' && Object.prototype.hasOwnProperty.call(set, c)) {

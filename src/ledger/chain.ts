@@ -21,6 +21,8 @@ export type ChainKindValue = (typeof ChainKind)[keyof typeof ChainKind];
 export interface ChainHead {
   seq: number;
   hash: string; // hex
+  /** Which snapshot this head was recorded for (`meta.snapshot_id`). */
+  snapshotId?: string;
 }
 
 export interface IntegrityProblem {

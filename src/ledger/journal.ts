@@ -133,6 +133,7 @@ export class JournalWriter {
   private offset = 0;
   private broken: Error | undefined;
   private closed = false;
+  private paused = false;
 
   constructor(
     readonly file: string,
@@ -162,9 +163,24 @@ export class JournalWriter {
     });
   }
 
-  /** Resolves when everything appended so far has been flushed. */
+  /** Resolves when everything appended so far has been flushed (waits out a pause). */
   async flush(): Promise<void> {
+    while (this.flushing || this.queue.length) {
+      await (this.flushing ?? new Promise((resolve) => setTimeout(resolve, 5)));
+    }
+  }
+
+  /**
+   * Stops flushing after the batch in progress (appends keep queueing) until the returned
+   * function is called; used while the database underneath is being replaced.
+   */
+  async pause(): Promise<() => void> {
+    this.paused = true;
     while (this.flushing) await this.flushing;
+    return () => {
+      this.paused = false;
+      this.kick();
+    };
   }
 
   /** Writes the close marker, flushes, and closes the file. */
@@ -178,17 +194,17 @@ export class JournalWriter {
   }
 
   private kick(): void {
-    if (this.flushing) return;
+    if (this.flushing || this.paused || !this.queue.length) return;
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined;
-      if (this.queue.length) this.kick();
+      this.kick();
     });
   }
 
   private async flushLoop(): Promise<void> {
     const handle = this.handle;
     if (!handle) throw new Error('journal not open');
-    while (this.queue.length) {
+    while (this.queue.length && !this.paused) {
       const batch = this.queue.splice(0);
       const buf = batch.length === 1 ? batch[0].line : Buffer.concat(batch.map((p) => p.line));
       try {

@@ -5,8 +5,8 @@
  * version N-1 to N inside one transaction, so a file is always at a whole version. A file from
  * a newer extension is refused rather than guessed at (and never overwritten).
  *
- * v1: the raw tables — generations, the tamper-evidence chain, journal bookkeeping, activity,
- *     credit snapshots and the price cache.
+ * v1: the raw tables — generations, the tamper-evidence chain, journal bookkeeping (positions
+ *     and updates that arrived before their row), activity, credit snapshots, the price cache.
  * v2: maintained rollups (15-minute totals, per-day-and-model totals with a latency histogram,
  *     per-day user / workspace-branch / error counts) and a covering index for exact
  *     percentiles. Raw aggregates over a million rows took seconds in sql.js; the dashboard
@@ -77,6 +77,12 @@ CREATE TABLE journal_state (
   byte_offset INTEGER NOT NULL,
   closed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE deferred_updates (
+  id INTEGER PRIMARY KEY,
+  uid TEXT,
+  generation_id TEXT,
+  set_json TEXT NOT NULL
+);
 CREATE TABLE activity_daily (
   date TEXT NOT NULL,
   model TEXT NOT NULL,
@@ -118,7 +124,7 @@ CREATE TABLE model_prices (
 
 const V2 = `
 DROP INDEX idx_generations_model;
-CREATE INDEX idx_generations_model_latency ON generations (model_used, ts, latency_ms);
+CREATE INDEX idx_generations_model_latency ON generations (model_used, status, ts, latency_ms);
 CREATE TABLE roll_slot (
   slot INTEGER PRIMARY KEY,
   requests INTEGER NOT NULL, errors INTEGER NOT NULL,

@@ -55,7 +55,7 @@ export function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   if (loading) return loading.promise;
   let initCalled = false;
   const promise = (async () => {
-    let wasmBinary: Uint8Array;
+    let wasmBinary: Buffer<ArrayBuffer>;
     try {
       wasmBinary = await fs.readFile(wasmPath);
     } catch (err) {

@@ -61,9 +61,8 @@ export function offsetFunction(tz: TimeZoneSpec = 'utc'): OffsetAt {
 }
 
 /**
- * Offsets of an IANA zone. Formatting a date per row would dominate a query, so offsets are
- * cached per UTC hour (every real zone changes offset on an hour or half-hour boundary of UTC…
- * except a handful at :15/:45, for which the hour's cache falls back to an exact lookup).
+ * Offsets of an IANA zone. Formatting a date per row would dominate a query, so the offset is
+ * cached per UTC hour; an hour in which the offset changes (a DST switch) is looked up exactly.
  */
 function zoneOffsets(zone: string): OffsetAt {
   let format: Intl.DateTimeFormat;

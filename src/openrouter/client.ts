@@ -63,14 +63,15 @@ export class OpenRouterClient {
   private readonly timeoutMs: number;
   private readonly chatTimeoutMs: number;
   private readonly clock: Clock;
+  private readonly logger: Logger;
 
   constructor(options: OpenRouterClientOptions) {
     this.getKeyFn = options.getKey;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.chatTimeoutMs = options.chatTimeoutMs ?? 120_000;
     this.clock = options.clock ?? systemClock;
-    const logger = tagged(options.logger ?? silentLogger, 'openrouter');
-    this.runner = new RequestRunner(normalizeBaseUrl(options.baseUrl), options.transport, resolveRetryOptions(options.retry), this.clock, logger);
+    this.logger = tagged(options.logger ?? silentLogger, 'openrouter');
+    this.runner = new RequestRunner(normalizeBaseUrl(options.baseUrl), options.transport, resolveRetryOptions(options.retry), this.clock, this.logger);
   }
 
   /**
@@ -126,8 +127,9 @@ export class OpenRouterClient {
       });
       const before = byHash.size;
       for (const row of rows) byHash.set(row.hash, row);
-      if (rows.length < KEYS_PAGE_SIZE || byHash.size === before) break;
+      if (rows.length < KEYS_PAGE_SIZE || byHash.size === before) return [...byHash.values()];
     }
+    this.logger.warn(`GET /keys stopped after ${maxPages} pages (${byHash.size} keys); later keys are not listed`);
     return [...byHash.values()];
   }
 
@@ -165,7 +167,7 @@ export class OpenRouterClient {
     if (update.limit !== undefined) body.limit = update.limit;
     if (update.limitReset !== undefined) body.limit_reset = update.limitReset;
     if (update.includeByokInLimit !== undefined) body.include_byok_in_limit = update.includeByokInLimit;
-    return this.getData(readApiKey, { ...spec, body, key, keyKind: kind, signal: options.signal }, false);
+    return this.getData(readApiKey, { ...spec, body, key, keyKind: kind, signal: options.signal });
   }
 
   /** DELETE /keys/{hash} — management key. */
@@ -249,29 +251,27 @@ export class OpenRouterClient {
     const idle = new IdleDeadline(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
     try {
-      const response = await this.runner.open(spec, signal).catch((err: unknown) => {
+      const response = await idle.during(this.runner.open(spec, signal)).catch((err: unknown) => {
         throw this.runner.classify(err, spec, idle.signal);
       });
       const generationId = response.headers.get('x-generation-id');
+      this.logger.debug(`${endpointName(spec)} (stream) → ${response.status}${generationId ? ` ${generationId}` : ''}`);
       if (response.status < 200 || response.status > 299) {
-        const text = await response.text().catch(() => '');
+        const text = await idle.during(response.text()).catch(() => '');
         throw errorFromResponse({ endpoint: endpointName(spec), status: response.status, headers: response.headers, bodyText: text, nowMs: this.clock.now(), keyKind: kind });
       }
       if (generationId) yield { type: 'meta', id: generationId, model: null, provider: null };
       if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        yield* this.jsonAsStream(await response.text(), generationId, spec);
+        const text = await idle.during(response.text()).catch((err: unknown) => {
+          throw this.runner.classify(err, spec, idle.signal);
+        });
+        yield* this.jsonAsStream(text, generationId, spec);
         return;
       }
       if (!response.body) throw this.malformed(spec, 'stream response without a body', kind);
       const reader = response.body.getReader();
-      const watched: ByteReader = {
-        read: async () => {
-          const result = await reader.read();
-          idle.reset();
-          return result;
-        },
-        cancel: (reason) => reader.cancel(reason),
-      };
+      // Only time spent waiting for bytes counts against the deadline, not the consumer's work.
+      const watched: ByteReader = { read: () => idle.during(reader.read()), cancel: (reason) => reader.cancel(reason) };
       const events = chatStreamEvents(watched, { endpoint: endpointName(spec), headerGenerationId: generationId, keyKind: kind });
       try {
         // Leaving this loop early (consumer break) closes `events`, which cancels the body.
@@ -303,8 +303,8 @@ export class OpenRouterClient {
     if (completion.error) yield { type: 'error', ...completion.error };
   }
 
-  private async getData<T>(read: (data: unknown) => T | null, spec: Omit<RequestSpec, 'retry' | 'timeoutMs'>, retry = spec.method === 'GET'): Promise<T> {
-    const { json } = await this.runner.json({ ...spec, retry, timeoutMs: this.timeoutMs });
+  private async getData<T>(read: (data: unknown) => T | null, spec: Omit<RequestSpec, 'retry' | 'timeoutMs'>): Promise<T> {
+    const { json } = await this.runner.json({ ...spec, retry: spec.method === 'GET', timeoutMs: this.timeoutMs });
     const value = read(asObject(json)?.data);
     if (value === null) throw this.malformed(spec, 'unexpected response shape', spec.keyKind);
     return value;
@@ -316,7 +316,7 @@ export class OpenRouterClient {
 
   private async requireKey(spec: Pick<RequestSpec, 'method' | 'path'>, kind: KeyKind): Promise<{ key: string; kind: KeyKind }> {
     const key = (await this.getKeyFn(kind))?.trim();
-    if (!key) throw new OpenRouterError({ kind: 'missing-key', endpoint: endpointName(spec), detail: `no ${kind} key configured`, keyKind: kind });
+    if (!key) throw missingKey(spec, kind);
     return { key, kind };
   }
 
@@ -326,34 +326,41 @@ export class OpenRouterClient {
       const key = (await this.getKeyFn(kind))?.trim();
       if (key) return { key, kind };
     }
-    return this.requireKey(spec, 'inference');
+    throw missingKey(spec, 'inference');
   }
 }
 
-/** An abort signal that fires after `ms` without activity; `reset()` on every received chunk. */
+function missingKey(spec: Pick<RequestSpec, 'method' | 'path'>, kind: KeyKind): OpenRouterError {
+  return new OpenRouterError({ kind: 'missing-key', endpoint: endpointName(spec), detail: `no ${kind} key configured`, keyKind: kind });
+}
+
+/**
+ * An abort signal for "no data for `ms`": the clock runs only while the client waits on the
+ * network (`during`), so a slow consumer of the stream never looks like a silent server.
+ */
 class IdleDeadline {
   private readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly ms: number) {
-    this.timer = setTimeout(() => this.fire(), ms);
-  }
+  constructor(private readonly ms: number) {}
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  reset(): void {
+  async during<T>(wait: Promise<T>): Promise<T> {
     clearTimeout(this.timer);
-    if (!this.controller.signal.aborted) this.timer = setTimeout(() => this.fire(), this.ms);
+    this.timer = setTimeout(() => this.controller.abort(new DOMException(`no data for ${this.ms} ms`, 'TimeoutError')), this.ms);
+    try {
+      return await wait;
+    } finally {
+      clearTimeout(this.timer);
+    }
   }
 
+  /** Ends the request: releases the connection if the stream was left early. */
   stop(): void {
     clearTimeout(this.timer);
     if (!this.controller.signal.aborted) this.controller.abort(new Error('stream finished'));
-  }
-
-  private fire(): void {
-    this.controller.abort(new DOMException(`no data for ${this.ms} ms`, 'TimeoutError'));
   }
 }

@@ -50,8 +50,14 @@ export class OpenRouterError extends Error {
   override readonly name = 'OpenRouterError';
   readonly kind: OpenRouterErrorKind;
   readonly endpoint: string;
+  /** HTTP status of OpenRouter's answer ('http' errors only). */
   readonly status: number | null;
+  /**
+   * 'http': OpenRouter's `error.code`. 'network': the socket error code (ECONNREFUSED,
+   * SELF_SIGNED_CERT_IN_CHAIN…) or STREAM_TRUNCATED / PROXY_REFUSED.
+   */
   readonly code: number | string | null;
+  /** OpenRouter's `error.message` (scrubbed), or a short text of a non-JSON error page. */
   readonly serverMessage: string | null;
   readonly metadata: OpenRouterErrorMetadata | null;
   /** How long OpenRouter asked us to wait (Retry-After / X-RateLimit-Reset), in ms. */

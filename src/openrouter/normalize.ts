@@ -197,18 +197,26 @@ function readOverride(raw: JsonObject): PriceOverride {
   return override;
 }
 
+/**
+ * Only `prompt` and `completion` are required in /models pricing: an optional fee that is absent
+ * is no fee (0). A fee that is present but negative or unparsable stays unknown (null).
+ */
+function optionalFee(value: unknown): number | null {
+  return value === undefined || value === null ? 0 : price(value);
+}
+
 export function readPricing(raw: unknown): ModelPricing {
   const p = asObject(raw) ?? {};
   const discount = num(p.discount);
   return {
     prompt: price(p.prompt),
     completion: price(p.completion),
-    request: price(p.request),
-    image: price(p.image),
-    webSearch: price(p.web_search),
-    internalReasoning: price(p.internal_reasoning),
-    inputCacheRead: price(p.input_cache_read),
-    inputCacheWrite: price(p.input_cache_write),
+    request: optionalFee(p.request),
+    image: optionalFee(p.image),
+    webSearch: optionalFee(p.web_search),
+    internalReasoning: optionalFee(p.internal_reasoning),
+    inputCacheRead: optionalFee(p.input_cache_read),
+    inputCacheWrite: optionalFee(p.input_cache_write),
     discount: discount !== null && discount > 0 && discount < 1 ? discount : 0,
     overrides: Array.isArray(p.overrides) ? p.overrides.filter(isObject).map(readOverride) : [],
   };

@@ -92,7 +92,9 @@ export class RequestRunner {
         const error = err instanceof OpenRouterError ? err : networkError(endpoint, err, spec.keyKind);
         const delay = spec.retry ? retryDelayMs(attempt, error, this.retry) : null;
         if (delay === null) {
-          this.logger.warn(`${endpoint} failed after ${attempt} attempt(s): ${error.message}`);
+          // A 4xx is an answer (no key, not found yet…), not trouble with the connection.
+          const expected = error.kind === 'http' && error.status !== null && error.status < 500 && error.status !== 429;
+          this.logger[expected ? 'debug' : 'warn'](`${endpoint} failed after ${attempt} attempt(s): ${error.message}`);
           throw error;
         }
         this.logger.info(scrubSecrets(`${endpoint} failed (${error.message}); retry ${attempt + 1}/${this.retry.maxAttempts} in ${delay} ms`));

@@ -9,15 +9,19 @@
  * - The patched fetch keeps only `allowH2`, the CA options and `socketPath` from a dispatcher we
  *   pass and replaces the rest (timeouts, keep-alive, interceptors). So an extra CA goes in as an
  *   undici `Agent` with `connect.ca`, and nothing else is configured on dispatchers: deadlines are
- *   AbortSignals and retries are done by the client, which hold on either transport.
+ *   AbortSignals and retries are done by the client, which hold on either transport. Without an
+ *   extra CA no dispatcher is passed at all: with `http.proxySupport: "on"` a caller's dispatcher
+ *   makes VS Code skip proxy resolution.
  * - When VS Code's fetch support is off (`http.fetchAdditionalSupport: false`) or outside VS Code
  *   (tests, CLI), `undiciTransport` uses the bundled undici `fetch` with its own `ProxyAgent`
  *   (HTTP CONNECT tunnel) or `Agent`, chosen per request against a noProxy list. Loopback hosts are
  *   not bypassed implicitly: only what noProxy lists goes direct.
  * - `setGlobalDispatcher` is never called: it would change networking for every extension in the
  *   host (it broke other extensions' proxy handling in the past).
- * - A CA given by the user is added to Node's bundled roots, not used instead of them: Node's
- *   `ca` option replaces the default trust store.
+ * - A CA given by the user is added to the default roots, not used instead of them: Node's `ca`
+ *   option (and VS Code's, once a dispatcher carries one) replaces the trust store. The defaults
+ *   are Node's bundled roots plus, where Node can read it (22.15+, i.e. current VS Code), the OS
+ *   store, so corporate roots installed in the OS keep working next to the extra CA.
  */
 import * as tls from 'node:tls';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
@@ -57,10 +61,20 @@ export type FetchLike = (url: string, init: TransportRequestInit & { dispatcher?
 /** Extra CA certificates (PEM) added to Node's bundled root store. */
 export type CaOption = string | readonly string[];
 
+/** `tls.getCACertificates` exists from Node 22.15; older runtimes (tests on Node 20) lack it. */
+function systemCertificates(): string[] {
+  const reader = (tls as { getCACertificates?: (type: 'system') => string[] }).getCACertificates;
+  try {
+    return typeof reader === 'function' ? reader('system') : [];
+  } catch {
+    return [];
+  }
+}
+
 function trustStore(ca: CaOption | undefined): string[] | undefined {
   if (ca === undefined) return undefined;
   const extra = (typeof ca === 'string' ? [ca] : [...ca]).filter((pem) => pem.trim() !== '');
-  return extra.length === 0 ? undefined : [...tls.rootCertificates, ...extra];
+  return extra.length === 0 ? undefined : [...new Set([...tls.rootCertificates, ...systemCertificates(), ...extra])];
 }
 
 function closable(transport: Transport, dispatchers: () => Dispatcher[]): ClosableTransport {

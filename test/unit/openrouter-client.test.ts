@@ -84,6 +84,23 @@ describe('GET /key', () => {
   });
 });
 
+describe('secrets', () => {
+  it('keeps keys out of error messages and logs even when the server echoes one back', async () => {
+    const lines: string[] = [];
+    const collect = (line: string) => void lines.push(line);
+    const logger = { trace: collect, debug: collect, info: collect, warn: collect, error: collect };
+    const echoed = `Invalid key ${sim.inferenceKey} (Authorization: Bearer ${sim.managementKey})`;
+    sim.injectFault({ kind: 'status', status: 400, path: '/key', body: { error: { code: 400, message: echoed, metadata: { raw: echoed } } } });
+    const err = await rejection(client({ logger }).getKeyInfo());
+    await client({ logger }).getCredits();
+    assert.ok(lines.length >= 2, 'the client logged both calls');
+    const texts = [err.message, err.userMessage, err.serverMessage ?? '', err.metadata?.raw ?? '', ...lines];
+    for (const key of [sim.inferenceKey, sim.managementKey]) {
+      for (const text of texts) assert.ok(!text.includes(key.slice(9, 30)), `key material in: ${text}`);
+    }
+  });
+});
+
 describe('attribution and base URL', () => {
   it('sends the attribution headers and User-Agent on every request', async () => {
     await client().getKeyInfo();
@@ -143,6 +160,11 @@ describe('GET /activity', () => {
     assert.deepEqual(lastRequest().query, { date, api_key_hash: filtered.hash, group_by: 'workspace', user_id: 'user_x' });
     assert.ok(onlyKey.every((r) => r.date === date));
     assert.ok(onlyKey.every((r) => r.workspaceId !== null), 'group_by=workspace rows carry the workspace');
+
+    const workspaceId = (await client().listApiKeys({ maxPages: 1 }))[0]?.workspaceId ?? '';
+    assert.ok(workspaceId);
+    await client().getActivity({ workspaceId });
+    assert.deepEqual(lastRequest().query, { workspace_id: workspaceId });
   });
 
   it('turns an out-of-window date into a 400 with OpenRouter’s explanation', async () => {

@@ -65,12 +65,15 @@ describe('prices', () => {
     const [gpt, auto, timed] = models;
     assert.equal(gpt.pricing.prompt, 0.0000025);
     assert.equal(gpt.pricing.inputCacheRead, 0.00000125);
-    assert.equal(gpt.pricing.webSearch, null);
+    assert.equal(gpt.pricing.webSearch, 0, 'an absent optional fee is no fee, so real models stay priced');
+    assert.equal(auto.pricing.request, 0);
     assert.equal(gpt.pricing.discount, 0.25);
     assert.equal(gpt.maxCompletionTokens, 16384);
     assert.deepEqual(gpt.supportedParameters, ['max_tokens', 'temperature']);
     assert.equal(auto.pricing.prompt, null, 'router "-1" is unknown, never free');
     assert.equal(auto.pricing.completion, null);
+    const [badFee] = readModels([{ id: 'acme/bad-fee', name: 'x', pricing: { prompt: '0.000001', completion: '0.000002', request: 'n/a' } }]) ?? [];
+    assert.equal(badFee.pricing.request, null, 'a present but unreadable fee is unknown, not free');
     assert.deepEqual(timed.pricing.overrides, [
       { minPromptTokens: 200000, prices: { prompt: 0.000002 } },
       { utcStart: '2200', utcEnd: '0600', prices: { completion: 0.000001 } },

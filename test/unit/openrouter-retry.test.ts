@@ -107,6 +107,14 @@ describe('retry and backoff (fake clock)', () => {
     assert.match(err.userMessage, /Try again in 10 minutes/);
   });
 
+  it('retries a 408 request timeout from OpenRouter', async () => {
+    const clock = fakeClock();
+    sim.injectFault({ kind: 'status', status: 408, path: '/activity' });
+    const start = sim.requests.length;
+    await client({ clock, retry: { random: () => 0 } }).getActivity();
+    assert.equal(requestsTo('/activity', start), 2);
+  });
+
   it('retries a dropped connection on an idempotent GET', async () => {
     const clock = fakeClock();
     sim.injectFault({ kind: 'drop', path: '/models' });

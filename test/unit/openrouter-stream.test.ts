@@ -128,6 +128,19 @@ describe('streamed chat completions', () => {
     assert.equal(error.kind, 'timeout');
   });
 
+  it('does not time out while the consumer itself is busy between events', async () => {
+    let paused = false;
+    const events: ChatStreamEvent[] = [];
+    for await (const event of client(150).streamChat(request)) {
+      events.push(event);
+      if (event.type === 'delta' && !paused) {
+        paused = true;
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    }
+    assert.equal(events.filter((e) => e.type === 'usage').length, 1);
+  });
+
   it('cancels on abort: the error says cancelled and OpenRouter records the generation as cancelled', async () => {
     sim.configure({ streamChunkDelayMs: 20 });
     const controller = new AbortController();

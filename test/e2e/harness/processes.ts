@@ -12,9 +12,24 @@ import { env } from './paths';
 const OUTPUT_TAIL_CHARS = 20_000;
 const liveGroups = new Set<number>();
 
-process.on('exit', () => {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-});
+let exitHandlersInstalled = false;
+
+/** Installed by the first tracked group, so importing this module alone (the runner does) changes nothing. */
+function installExitHandlers(): void {
+  if (exitHandlersInstalled) return;
+  exitHandlersInstalled = true;
+  const killLiveGroups = (): void => {
+    for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+  };
+  process.on('exit', killLiveGroups);
+  // Death by signal skips 'exit' handlers: a suite stopped by the runner's watchdog or Ctrl+C cleans up here.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.once(signal, () => {
+      killLiveGroups();
+      process.exit(code);
+    });
+  }
+}
 
 export interface ManagedProcess {
   readonly pid: number;
@@ -89,6 +104,7 @@ export function startProcessGroup(command: string, args: string[], options: Spaw
 
 /** Records a process group started by someone else (playwright starts chromium in its own group). */
 export function trackGroup(pgid: number): void {
+  installExitHandlers();
   liveGroups.add(pgid);
   const runDir = process.env[env.runDir];
   if (runDir) fs.writeFileSync(path.join(pidDir(runDir), String(pgid)), '');

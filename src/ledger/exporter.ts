@@ -1,0 +1,191 @@
+/**
+ * Exports a date range as CSV, JSON or a Markdown report. Rows are read in keyset-paged batches
+ * and written batch by batch to a temp file that is renamed into place at the end, so memory
+ * stays flat at any ledger size and a cancelled or failed export leaves no half file behind.
+ * Keys never appear: rows only hold masked key labels, and every text cell passes `scrubSecrets`
+ * once more on the way out.
+ */
+import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { scrubSecrets } from '../keys/mask';
+import { formatUsd } from '../util/money';
+import type { LedgerDb } from './apply';
+import { GENERATION_COLUMNS } from './normalize';
+import type { LedgerQueries } from './queries';
+import { resolveRange, type TimeZoneSpec } from './timeZone';
+import type { TimeRange } from './types';
+
+export type ExportFormat = 'csv' | 'json' | 'markdown';
+
+export interface ExportOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Days in the Markdown report's daily table. */
+  tz?: TimeZoneSpec;
+  batchSize?: number;
+}
+
+export interface ExportResult {
+  rows: number;
+  bytes: number;
+}
+
+/** Formula-injection guard: a cell a spreadsheet would evaluate gets a leading apostrophe. */
+export function neutralizeCell(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** One RFC 4180 field: text is neutralised, then quoted when it holds a quote, comma, CR or LF. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  if (typeof value === 'number') return String(value);
+  const text = neutralizeCell(scrubSecrets(value));
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Markdown table cell: no pipes, newlines or markup that could break or inject into the table. */
+export function markdownCell(text: string): string {
+  return scrubSecrets(text)
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
+}
+
+class Output {
+  bytes = 0;
+  private constructor(private readonly handle: fs.FileHandle, readonly tmp: string) {}
+
+  static async open(target: string): Promise<Output> {
+    const tmp = `${target}.partial-${randomBytes(4).toString('hex')}`;
+    return new Output(await fs.open(tmp, 'wx'), tmp);
+  }
+
+  async write(text: string): Promise<void> {
+    const buf = Buffer.from(text, 'utf8');
+    let written = 0;
+    while (written < buf.length) written += (await this.handle.write(buf, written)).bytesWritten;
+    this.bytes += buf.length;
+  }
+
+  async commit(target: string): Promise<void> {
+    await this.handle.sync();
+    await this.handle.close();
+    await fs.rename(this.tmp, target);
+  }
+
+  async discard(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await fs.rm(this.tmp, { force: true });
+  }
+}
+
+type Cell = string | number | null;
+
+/** Pages through `generations` in [from, to) ordered by (ts, id). */
+async function forEachBatch(ldb: () => LedgerDb, from: string, to: string, size: number, fn: (rows: Cell[][]) => Promise<void>): Promise<void> {
+  const cols = GENERATION_COLUMNS.join(', ');
+  let cursor: [string, number] = ['', 0];
+  for (;;) {
+    const rows = ldb().all(
+      `SELECT id, ${cols} FROM generations WHERE ts >= ? AND ts < ? AND (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?`,
+      [from, to, cursor[0], cursor[1], size],
+    );
+    if (!rows.length) return;
+    const last = rows[rows.length - 1];
+    cursor = [last[1] as string, last[0] as number];
+    await fn(rows.map((r) => r.slice(1)));
+  }
+}
+
+export async function exportRange(
+  ldb: () => LedgerDb,
+  queries: LedgerQueries,
+  format: ExportFormat,
+  range: TimeRange,
+  outPath: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const r = resolveRange(range);
+  const from = r.from === -Infinity ? '' : new Date(r.from).toISOString();
+  const to = r.to === Infinity ? '\uffff' : new Date(r.to).toISOString();
+  const total = ldb().all('SELECT COUNT(*) FROM generations WHERE ts >= ? AND ts < ?', [from, to])[0][0] as number;
+  const out = await Output.open(outPath);
+  let done = 0;
+  const progress = async (rows: number) => {
+    done += rows;
+    options.onProgress?.(done, total);
+    if (options.signal?.aborted) throw new Error('Export cancelled.');
+  };
+  try {
+    if (format === 'markdown') {
+      await out.write(markdownReport(queries, range, options.tz));
+      await progress(total);
+    } else if (format === 'csv') {
+      await out.write(`${GENERATION_COLUMNS.join(',')}\r\n`);
+      await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
+        await out.write(rows.map((row) => `${row.map(csvField).join(',')}\r\n`).join(''));
+        await progress(rows.length);
+      });
+    } else {
+      const header = { format: 'openrouter-ledger', version: 1, exportedAt: new Date().toISOString(), range: { from: from || null, to: r.to === Infinity ? null : to } };
+      await out.write(`${JSON.stringify(header).slice(0, -1)},"rows":[`);
+      let first = true;
+      await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
+        const text = rows.map((row) => (first ? ((first = false), '\n') : ',\n') + JSON.stringify(jsonRow(row))).join('');
+        await out.write(text);
+        await progress(rows.length);
+      });
+      await out.write('\n]}\n');
+    }
+    await out.commit(outPath);
+  } catch (err) {
+    await out.discard();
+    throw err;
+  }
+  return { rows: format === 'markdown' ? total : done, bytes: out.bytes };
+}
+
+function jsonRow(row: Cell[]): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  GENERATION_COLUMNS.forEach((c, i) => {
+    const v = row[i];
+    if (c === 'tags' && typeof v === 'string') obj[c] = JSON.parse(v);
+    else if ((c === 'is_byok' || c === 'streamed') && v !== null) obj[c] = v === 1;
+    else obj[c] = typeof v === 'string' ? scrubSecrets(v) : v;
+  });
+  return obj;
+}
+
+function markdownReport(queries: LedgerQueries, range: TimeRange, tz: TimeZoneSpec | undefined): string {
+  const s = queries.summary(range);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const int = (x: number) => x.toLocaleString('en-US');
+  const ms = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x)} ms`);
+  const r = resolveRange(range);
+  const label = (v: number) => (Number.isFinite(v) ? new Date(v).toISOString() : '…');
+  const lines = [
+    '# OpenRouter Ledger report',
+    '',
+    `Range: ${label(r.from)} – ${label(r.to)} (UTC). Generated ${new Date().toISOString()}.`,
+    '',
+    '## Summary',
+    '',
+    '| Requests | Errors | Error rate | Prompt tokens | Completion tokens | Cost | Avg cost / request |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${int(s.requests)} | ${int(s.errors)} | ${pct(s.errorRate)} | ${int(s.promptTokens)} | ${int(s.completionTokens)} | ${formatUsd(s.cost)} | ${s.avgCostPerRequest === null ? '–' : formatUsd(s.avgCostPerRequest)} |`,
+    '',
+    '## By model',
+    '',
+    '| Model | Requests | Tokens | Cost | Share | Median latency | p95 latency | Error rate |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...queries.byModel(range).map((m) =>
+      `| ${markdownCell(m.model)} | ${int(m.requests)} | ${int(m.totalTokens)} | ${formatUsd(m.cost)} | ${pct(m.costShare)} | ${ms(m.latency?.median)} | ${ms(m.latency?.p95)} | ${pct(m.errorRate)} |`),
+    '',
+    '## Daily',
+    '',
+    '| Day | Requests | Tokens | Cost | Errors |',
+    '|---|---:|---:|---:|---:|',
+    ...queries.dailySeries(range, tz).map((d) => `| ${d.day} | ${int(d.requests)} | ${int(d.totalTokens)} | ${formatUsd(d.cost)} | ${int(d.errors)} |`),
+    '',
+  ];
+  return lines.join('\n');
+}

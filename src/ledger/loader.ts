@@ -1,0 +1,73 @@
+/**
+ * Opens the newest usable snapshot: `ledger.sqlite`, else `ledger.sqlite.prev`, else a new
+ * empty database. A file that is damaged (bad header, failed `PRAGMA quick_check`, not a ledger)
+ * is renamed `….corrupt-<time>` and reported; the journals then bring the older snapshot (or
+ * the empty database) up to date. A file from a newer extension version is refused untouched.
+ */
+import * as path from 'node:path';
+import type { Logger } from '../util/logger';
+import { LedgerDb } from './apply';
+import type { ChainHead } from './chain';
+import { LedgerVersionError, migrate } from './schema';
+import { PREVIOUS_FILE, readHead, readSnapshotBytes, setAside, SNAPSHOT_FILE } from './snapshot';
+import type { SqlJsStatic } from './sqljs';
+import type { LedgerWarning } from './types';
+
+export interface LoadedDatabase {
+  ldb: LedgerDb;
+  /** The chain head recorded when this snapshot was written, if it belongs to this snapshot. */
+  anchor: ChainHead | null;
+  /** Which file was used; undefined for a new database. */
+  source: string | undefined;
+}
+
+export async function loadDatabase(
+  sql: SqlJsStatic,
+  dir: string,
+  logger: Logger,
+  warn: (w: LedgerWarning) => void,
+): Promise<LoadedDatabase> {
+  for (const name of [SNAPSHOT_FILE, PREVIOUS_FILE]) {
+    const file = path.join(dir, name);
+    let ldb: LedgerDb | undefined;
+    try {
+      const bytes = await readSnapshotBytes(file);
+      if (!bytes) continue;
+      ldb = openChecked(sql, bytes);
+      const anchor = await anchorFor(dir, ldb);
+      if (name !== SNAPSHOT_FILE) logger.warn(`Loaded the previous snapshot ${name}; the journals bring it up to date.`);
+      return { ldb, anchor, source: name };
+    } catch (err) {
+      ldb?.close();
+      if (err instanceof LedgerVersionError) throw err;
+      const setAsidePath = await setAside(file).catch(() => undefined);
+      const message = `The ledger file ${name} is damaged (${(err as Error).message}). ${
+        setAsidePath ? `It was kept as ${path.basename(setAsidePath)}` : 'It could not be moved aside'
+      } and the ledger was rebuilt from the previous snapshot and the journals.`;
+      logger.error(message);
+      warn({ kind: 'corrupt-snapshot', message, setAsidePath });
+    }
+  }
+  const ldb = new LedgerDb(new sql.Database());
+  migrate(ldb.db);
+  return { ldb, anchor: null, source: undefined };
+}
+
+function openChecked(sql: SqlJsStatic, bytes: Uint8Array): LedgerDb {
+  const ldb = new LedgerDb(new sql.Database(bytes));
+  try {
+    const check = ldb.db.exec('PRAGMA quick_check')[0]?.values.map((r) => r[0]) ?? [];
+    if (check.length !== 1 || check[0] !== 'ok') throw new Error(`integrity check failed: ${check.slice(0, 3).join('; ')}`);
+    migrate(ldb.db);
+    return ldb;
+  } catch (err) {
+    ldb.close();
+    throw err;
+  }
+}
+
+async function anchorFor(dir: string, ldb: LedgerDb): Promise<ChainHead | null> {
+  const head = await readHead(dir);
+  const id = ldb.db.exec("SELECT value FROM meta WHERE key = 'snapshot_id'")[0]?.values[0]?.[0];
+  return head && id && head.snapshotId === id ? head : null;
+}

@@ -1,0 +1,386 @@
+/**
+ * Every question the dashboard, status bar, budgets and reports ask the ledger. Parameterised
+ * SQL only. Each aggregate reads the maintained rollups for the whole 15-minute slots / UTC days
+ * inside the range and the raw rows (through the `ts` index) for the partial slots or days at
+ * its edges, so answers are exact for any range and cost the same at a million rows as at ten
+ * thousand. Percentiles are the one estimate (see latency.ts).
+ */
+import type { LedgerDb } from './apply';
+import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from './latency';
+import { DAY_MS, parseHistogram, SLOT_MS } from './rollups';
+import { daysBetween, localDay, localHour, offsetFunction, resolveRange, startOfLocalDay, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
+import type { CreditSnapshot, StoredGeneration, TimeRange } from './types';
+import { GENERATION_COLUMNS } from './normalize';
+
+export type RangeInput = TimeRange | RangePreset;
+
+export interface Totals {
+  requests: number;
+  /** Requests that ended in `error` or `timeout` (a cancel is not a failure). */
+  errors: number;
+  errorRate: number;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  cachedTokens: number;
+  /** prompt + completion (reasoning and cached tokens are parts of those). */
+  totalTokens: number;
+  /** USD; requests with an unknown cost count as 0. */
+  cost: number;
+  avgCostPerRequest: number | null;
+}
+
+export interface ModelStats extends Totals {
+  model: string;
+  costShare: number;
+  requestShare: number;
+  /** Of successful requests with a measured latency; null when there are none. */
+  latency: LatencyStats | null;
+}
+
+export interface DayPoint extends Totals {
+  day: string;
+}
+
+export interface HourPoint extends Totals {
+  hour: number;
+}
+
+export interface GroupTotals {
+  requests: number;
+  errors: number;
+  tokens: number;
+  cost: number;
+}
+
+export interface ActivityDay {
+  date: string;
+  model: string;
+  usage: number;
+  byokUsage: number;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+}
+
+type Row = (string | number | null)[];
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+const MIN_ISO = '';
+const MAX_ISO = '\uffff';
+const iso = (ms: number) => (ms === -Infinity ? MIN_ISO : ms === Infinity ? MAX_ISO : new Date(ms).toISOString());
+const unitIndex = (ms: number) => (Number.isFinite(ms) ? ms : ms < 0 ? -1e15 : 1e15);
+
+/** Whole units (slots or days) inside a range, and the partial pieces at its ends. */
+function split(r: ResolvedRange, unit: number): { full: [number, number] | null; edges: [number, number][] } {
+  const first = r.from === -Infinity ? -Infinity : Math.ceil(r.from / unit);
+  const last = r.to === Infinity ? Infinity : Math.floor(r.to / unit);
+  if (first >= last) return { full: null, edges: r.from < r.to ? [[r.from, r.to]] : [] };
+  const edges: [number, number][] = [];
+  if (r.from !== -Infinity && r.from < first * unit) edges.push([r.from, first * unit]);
+  if (r.to !== Infinity && last * unit < r.to) edges.push([last * unit, r.to]);
+  return { full: [first, last], edges };
+}
+
+const dayKey = (index: number) => (Number.isFinite(index) ? new Date(index * DAY_MS).toISOString().slice(0, 10) : index < 0 ? MIN_ISO : MAX_ISO);
+
+function emptyTotals(): Totals {
+  return {
+    requests: 0, errors: 0, errorRate: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, cachedTokens: 0,
+    totalTokens: 0, cost: 0, avgCostPerRequest: null,
+  };
+}
+
+/** Adds [requests, errors, prompt, completion, reasoning, cached, cost] to `t`. */
+function addCounts(t: Totals, v: Row, at = 0): Totals {
+  t.requests += num(v[at]);
+  t.errors += num(v[at + 1]);
+  t.promptTokens += num(v[at + 2]);
+  t.completionTokens += num(v[at + 3]);
+  t.reasoningTokens += num(v[at + 4]);
+  t.cachedTokens += num(v[at + 5]);
+  t.cost += num(v[at + 6]);
+  return t;
+}
+
+function finish<T extends Totals>(t: T): T {
+  t.totalTokens = t.promptTokens + t.completionTokens;
+  t.errorRate = t.requests ? t.errors / t.requests : 0;
+  t.avgCostPerRequest = t.requests ? t.cost / t.requests : null;
+  return t;
+}
+
+const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
+  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), TOTAL(total_cost)`;
+const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost)';
+const MODEL = 'COALESCE(model_used, model_requested)';
+const ERROR_TYPE = `COALESCE(error_code, CASE WHEN http_status IS NOT NULL THEN 'HTTP ' || http_status ELSE status END)`;
+const DIM_RAW: Record<'user' | 'wsb' | 'err', { keys: string; where: string }> = {
+  user: { keys: `COALESCE(user_id, ''), ''`, where: '' },
+  wsb: { keys: `COALESCE(workspace, ''), COALESCE(git_branch, '')`, where: '' },
+  err: { keys: `${MODEL}, ${ERROR_TYPE}`, where: `AND status IN ('error','timeout')` },
+};
+
+export class LedgerQueries {
+  constructor(
+    private readonly ldb: () => LedgerDb,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private all(sql: string, params: (string | number | null)[]): Row[] {
+    return this.ldb().all(sql, params);
+  }
+
+  summary(range: RangeInput): Totals {
+    const r = resolveRange(range, this.now());
+    const { full, edges } = split(r, SLOT_MS);
+    const t = emptyTotals();
+    if (full) addCounts(t, this.all(`SELECT ${ROLL_COUNTS} FROM roll_slot WHERE slot >= ? AND slot < ?`, full.map(unitIndex))[0]);
+    for (const [a, b] of edges) addCounts(t, this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(a), iso(b)])[0]);
+    return finish(t);
+  }
+
+  byModel(range: RangeInput): ModelStats[] {
+    const r = resolveRange(range, this.now());
+    const { full, edges } = split(r, DAY_MS);
+    const models = new Map<string, { t: Totals; lat: LatencyAccumulator }>();
+    const entry = (m: string) => {
+      let e = models.get(m);
+      if (!e) models.set(m, (e = { t: emptyTotals(), lat: new LatencyAccumulator() }));
+      return e;
+    };
+    const days = full?.map(dayKey);
+    if (days) {
+      for (const v of this.all(`SELECT model, ${ROLL_COUNTS}, SUM(latency_n), SUM(latency_sum), SUM(latency_sumsq)
+          FROM roll_day_model WHERE day >= ? AND day < ? GROUP BY model`, days)) {
+        const e = entry(v[0] as string);
+        addCounts(e.t, v, 1);
+        e.lat.addSums(num(v[8]), num(v[9]), num(v[10]));
+      }
+    }
+    for (const [a, b] of edges) {
+      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(a), iso(b)])) {
+        addCounts(entry(v[0] as string).t, v, 1);
+      }
+      for (const [m, ms] of this.latencies(a, b)) entry(m).lat.addValue(ms);
+    }
+    const totalLatencies = [...models.values()].reduce((n, e) => n + e.lat.n, 0);
+    let exact: Map<string, number[]> | undefined;
+    if (totalLatencies <= EXACT_PERCENTILE_LIMIT) {
+      exact = groupValues(this.latencies(r.from, r.to));
+    } else if (days) {
+      for (const [m, hist] of this.all('SELECT model, latency_hist FROM roll_day_model WHERE day >= ? AND day < ? AND latency_n > 0', days)) {
+        entry(m as string).lat.addHistogram(parseHistogram(hist as string));
+      }
+    }
+    const all = [...models.entries()].map(([model, e]) => ({ model, t: finish(e.t), lat: e.lat }));
+    const cost = all.reduce((s, m) => s + m.t.cost, 0);
+    const requests = all.reduce((s, m) => s + m.t.requests, 0);
+    return all
+      .map(({ model, t, lat }) => ({
+        ...t, model, costShare: cost ? t.cost / cost : 0, requestShare: requests ? t.requests / requests : 0,
+        latency: lat.stats(exact?.get(model) ?? (exact ? [] : undefined)),
+      }))
+      .sort((x, y) => y.cost - x.cost || y.requests - x.requests || x.model.localeCompare(y.model));
+  }
+
+  /** Latencies of successful requests in [from, to), for one model (drill-down) or all. */
+  private latencies(from: number, to: number, model?: string): [string, number][] {
+    const sql = model === undefined
+      ? `SELECT ${MODEL}, latency_ms FROM generations WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL`
+      : `SELECT model_used, latency_ms FROM generations WHERE model_used = ? AND status = 'success' AND ts >= ? AND ts < ? AND latency_ms IS NOT NULL`;
+    const params = model === undefined ? [iso(from), iso(to)] : [model, iso(from), iso(to)];
+    return this.all(sql, params) as [string, number][];
+  }
+
+  /** Exact latency statistics of one model (uses the model/status/ts/latency covering index). */
+  modelLatency(model: string, range: RangeInput): LatencyStats | null {
+    const r = resolveRange(range, this.now());
+    const acc = new LatencyAccumulator();
+    const values = this.latencies(r.from, r.to, model).map(([, ms]) => ms);
+    for (const ms of values) acc.addValue(ms);
+    return acc.stats(values);
+  }
+
+  /** Per local day, every day of the range present (zeros where nothing happened). */
+  dailySeries(range: RangeInput, tz: TimeZoneSpec = 'utc'): DayPoint[] {
+    const offsetAt = offsetFunction(tz);
+    const r = this.boundedRange(range);
+    const days = new Map<string, DayPoint>(daysBetween(r.from, r.to, offsetAt).map((day) => [day, { day, ...emptyTotals() }]));
+    this.forEachSlotOrRow(r, (ms, v) => {
+      const p = days.get(localDay(ms, offsetAt));
+      if (p) addCounts(p, v);
+    });
+    return [...days.values()].map(finish);
+  }
+
+  /** Requests per local hour of day (0–23) over the range. */
+  hourlyDistribution(range: RangeInput, tz: TimeZoneSpec = 'utc'): HourPoint[] {
+    const offsetAt = offsetFunction(tz);
+    const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, ...emptyTotals() }));
+    this.forEachSlotOrRow(this.boundedRange(range), (ms, v) => addCounts(hours[localHour(ms, offsetAt)], v));
+    return hours.map(finish);
+  }
+
+  /** A range with open ends closed at the first recorded slot and now. */
+  private boundedRange(range: RangeInput): ResolvedRange {
+    const r = resolveRange(range, this.now());
+    const first = this.all('SELECT MIN(slot) FROM roll_slot', [])[0][0];
+    const from = r.from === -Infinity ? (typeof first === 'number' ? first * SLOT_MS : this.now()) : r.from;
+    return { from, to: r.to === Infinity ? this.now() + 1 : r.to };
+  }
+
+  /** Calls `fn` with (instant, counts) for every whole slot in the range and every edge row. */
+  private forEachSlotOrRow(r: ResolvedRange, fn: (ms: number, v: Row) => void): void {
+    const { full, edges } = split(r, SLOT_MS);
+    if (full) {
+      for (const v of this.all(`SELECT slot, requests, errors, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost
+          FROM roll_slot WHERE slot >= ? AND slot < ?`, full.map(unitIndex))) {
+        fn((v[0] as number) * SLOT_MS, v.slice(1));
+      }
+    }
+    for (const [a, b] of edges) {
+      for (const v of this.all(`SELECT ts, 1, CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END, prompt_tokens,
+          completion_tokens, reasoning_tokens, cached_tokens, total_cost FROM generations WHERE ts >= ? AND ts < ?`, [iso(a), iso(b)])) {
+        fn(Date.parse(v[0] as string), v.slice(1));
+      }
+    }
+  }
+
+  /** Totals per (k1, k2) of one rollup dimension over the range. */
+  private dimension(dim: 'user' | 'wsb' | 'err', range: RangeInput): Map<string, GroupTotals & { k1: string; k2: string }> {
+    const r = resolveRange(range, this.now());
+    const { full, edges } = split(r, DAY_MS);
+    const groups = new Map<string, GroupTotals & { k1: string; k2: string }>();
+    const add = (v: Row) => {
+      const key = JSON.stringify([v[0], v[1]]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { k1: v[0] as string, k2: v[1] as string, requests: 0, errors: 0, tokens: 0, cost: 0 }));
+      g.requests += num(v[2]);
+      g.errors += num(v[3]);
+      g.tokens += num(v[4]);
+      g.cost += num(v[5]);
+    };
+    if (full) {
+      this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), SUM(cost) FROM roll_day_dim
+        WHERE dim = ? AND day >= ? AND day < ? GROUP BY k1, k2`, [dim, ...full.map(dayKey)]).forEach(add);
+    }
+    const { keys, where } = DIM_RAW[dim];
+    for (const [a, b] of edges) {
+      this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
+        TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
+        FROM generations WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
+    }
+    return groups;
+  }
+
+  /** Top spenders; `user` null = requests recorded without a user id. */
+  byUser(range: RangeInput, limit = 10): (GroupTotals & { user: string | null })[] {
+    return [...this.dimension('user', range).values()]
+      .map(({ k1, requests, errors, tokens, cost }) => ({ user: k1 || null, requests, errors, tokens, cost }))
+      .sort((a, b) => b.cost - a.cost || b.requests - a.requests)
+      .slice(0, limit);
+  }
+
+  byWorkspaceBranch(range: RangeInput, limit = 20): (GroupTotals & { workspace: string | null; gitBranch: string | null })[] {
+    return [...this.dimension('wsb', range).values()]
+      .map(({ k1, k2, requests, errors, tokens, cost }) => ({ workspace: k1 || null, gitBranch: k2 || null, requests, errors, tokens, cost }))
+      .sort((a, b) => b.cost - a.cost || b.requests - a.requests)
+      .slice(0, limit);
+  }
+
+  /** Failed requests grouped by error type, and by model with each model's types. */
+  errors(range: RangeInput): { byType: { type: string; count: number }[]; byModel: { model: string; count: number; types: Record<string, number> }[] } {
+    const byType = new Map<string, number>();
+    const byModel = new Map<string, { model: string; count: number; types: Record<string, number> }>();
+    for (const { k1: model, k2: type, errors } of this.dimension('err', range).values()) {
+      if (errors <= 0) continue;
+      byType.set(type, (byType.get(type) ?? 0) + errors);
+      let m = byModel.get(model);
+      if (!m) byModel.set(model, (m = { model, count: 0, types: {} }));
+      m.count += errors;
+      m.types[type] = (m.types[type] ?? 0) + errors;
+    }
+    return {
+      byType: [...byType].map(([type, count]) => ({ type, count })).sort((a, b) => b.count - a.count),
+      byModel: [...byModel.values()].sort((a, b) => b.count - a.count),
+    };
+  }
+
+  /** OpenRouter's own per-day, per-model accounting (activity_daily), for one key hash ('' = account). */
+  activity(range: RangeInput, keyHash = ''): ActivityDay[] {
+    const r = resolveRange(range, this.now());
+    const from = r.from === -Infinity ? MIN_ISO : iso(r.from).slice(0, 10);
+    const to = r.to === Infinity ? MAX_ISO : iso(r.to - 1).slice(0, 10);
+    return this.all(`SELECT date, model, SUM(usage), SUM(byok_usage_inference), SUM(requests), SUM(prompt_tokens),
+        SUM(completion_tokens), SUM(reasoning_tokens) FROM activity_daily WHERE key_hash = ? AND date >= ? AND date <= ?
+        GROUP BY date, model ORDER BY date, model`, [keyHash, from, to])
+      .map((v) => ({
+        date: v[0] as string, model: v[1] as string, usage: num(v[2]), byokUsage: num(v[3]), requests: num(v[4]),
+        promptTokens: num(v[5]), completionTokens: num(v[6]), reasoningTokens: num(v[7]),
+      }));
+  }
+
+  /** Spend today and this month (local calendar of `tz`), and today's requests made through this extension. */
+  budgetTotals(tz: TimeZoneSpec = 'utc'): { today: Totals; month: Totals; todayViaExtension: Totals } {
+    const now = this.now();
+    const offsetAt = offsetFunction(tz);
+    const today = localDay(now, offsetAt);
+    const dayStart = startOfLocalDay(today, offsetAt);
+    const monthStart = startOfLocalDay(`${today.slice(0, 7)}-01`, offsetAt);
+    const end = now + 1;
+    const viaExtension = addCounts(emptyTotals(), this.all(`SELECT ${RAW_COUNTS} FROM generations
+      WHERE ts >= ? AND ts < ? AND origin = 'extension'`, [iso(dayStart), iso(end)])[0]);
+    return {
+      today: this.summary({ from: dayStart, to: end }),
+      month: this.summary({ from: monthStart, to: end }),
+      todayViaExtension: finish(viaExtension),
+    };
+  }
+
+  creditHistory(range: RangeInput): CreditSnapshot[] {
+    const r = resolveRange(range, this.now());
+    return this.all(`SELECT ts, key_label, credit_limit, limit_remaining, usage, usage_daily, usage_weekly, usage_monthly,
+        byok_usage, total_credits, total_usage FROM credit_snapshots WHERE ts >= ? AND ts < ? ORDER BY ts`, [iso(r.from), iso(r.to)])
+      .map((v) => ({
+        ts: v[0] as string, keyLabel: v[1] as string | null, limit: v[2] as number | null, limitRemaining: v[3] as number | null,
+        usage: v[4] as number | null, usageDaily: v[5] as number | null, usageWeekly: v[6] as number | null,
+        usageMonthly: v[7] as number | null, byokUsage: v[8] as number | null, totalCredits: v[9] as number | null,
+        totalUsage: v[10] as number | null,
+      }));
+  }
+
+  /** Newest requests first; pass the last row's `ts` and `uid` as `before` for the next page. */
+  recent(limit = 50, before?: { ts: string; uid: string }): StoredGeneration[] {
+    const cols = GENERATION_COLUMNS.join(', ');
+    const rows = before
+      ? this.all(`SELECT ${cols} FROM generations WHERE (ts, uid) < (?, ?) ORDER BY ts DESC, uid DESC LIMIT ?`, [before.ts, before.uid, limit])
+      : this.all(`SELECT ${cols} FROM generations ORDER BY ts DESC, uid DESC LIMIT ?`, [limit]);
+    return rows.map((v) => Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration);
+  }
+
+  /** Everything the dashboard shows for one range, in one call. */
+  dashboard(range: RangeInput, tz: TimeZoneSpec = 'utc') {
+    return {
+      summary: this.summary(range),
+      byModel: this.byModel(range),
+      daily: this.dailySeries(range, tz),
+      hourly: this.hourlyDistribution(range, tz),
+      byUser: this.byUser(range),
+      byWorkspaceBranch: this.byWorkspaceBranch(range),
+      errors: this.errors(range),
+      activity: this.activity(range),
+      budget: this.budgetTotals(tz),
+    };
+  }
+}
+
+function groupValues(rows: [string, number][]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [m, ms] of rows) {
+    let list = out.get(m);
+    if (!list) out.set(m, (list = []));
+    list.push(ms);
+  }
+  return out;
+}
