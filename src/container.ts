@@ -14,6 +14,12 @@ import type { ClosableTransport } from './openrouter/transport';
 import { Disposable, toDisposable } from './util/disposable';
 import type { Logger } from './util/logger';
 import { CreditController } from './views/creditController';
+import { LedgerService } from './ledgerService';
+import { GenerationBackfiller } from './chat/backfill';
+import { ModelCatalog } from './chat/modelCatalog';
+import { ChatController } from './chat/chatController';
+import { registerLedgerCommands } from './commands/ledgerCommands';
+import { createHash } from 'node:crypto';
 
 export class Container extends Disposable {
   private config: LedgerConfig;
@@ -22,6 +28,8 @@ export class Container extends Disposable {
   readonly keys: KeyStore;
   private readonly credits: CreditController;
   private readonly keyDeps: KeyCommandDeps;
+  readonly ledger: LedgerService;
+  private readonly backfiller: GenerationBackfiller;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -51,6 +59,47 @@ export class Container extends Disposable {
       ),
     );
 
+    this.ledger = this.register(
+      new LedgerService(context, () => this.config, () => this.client, async () => !!(await this.keys.get('management')), logger),
+    );
+    this.register(this.credits.onDidFetchReading((reading) => void this.ledger.recordReading(reading).catch((err) => logger.warn(`credit snapshot not stored: ${describeError(err)}`))));
+    this.register(this.ledger.onDidChange(() => void this.refreshLedgerTotals()));
+    this.backfiller = this.register(
+      new GenerationBackfiller({
+        client: () => this.client,
+        ledger: () => this.ledger.ledger(),
+        logger,
+        waitMs: 60_000,
+        abandonAfterMs: 24 * 60 * 60 * 1000,
+        onCompleted: () => this.ledger.notifyChanged(),
+      }),
+    );
+    const catalog = new ModelCatalog(() => this.client, () => this.ledger.ledger());
+    this.register(
+      new ChatController({
+        client: () => this.client,
+        ledger: async () => {
+          const ledger = await this.ledger.ledger();
+          return {
+            appendGeneration: (row) => ledger.appendGeneration(row),
+            spentSince: async (from) => ledger.queries.summary({ from: from.getTime(), to: Date.now() + 1 }).cost,
+          };
+        },
+        catalog,
+        backfiller: this.backfiller,
+        keys: this.keys,
+        config: () => this.config,
+        keyInfo: () => this.credits.keyInfo,
+        localUserId: `vscode-${createHash('sha256').update(vscode.env.machineId).digest('hex').slice(0, 12)}`,
+        globalState: context.globalState,
+        logger,
+        describeError,
+        gitBranch: () => currentGitBranch(),
+        onRecorded: () => this.ledger.notifyChanged(),
+      }),
+    );
+    for (const d of registerLedgerCommands({ ledger: () => this.ledger.ledger(), logger })) this.register(d);
+
     const keyDeps: KeyCommandDeps = {
       store: this.keys,
       logger,
@@ -69,7 +118,33 @@ export class Container extends Disposable {
   async start(): Promise<void> {
     await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
     await this.credits.start();
+    // The ledger (sql.js + WASM) opens after start-up, never inside activate().
+    const opener = setTimeout(() => void this.openLedgerInBackground(), LEDGER_OPEN_DELAY_MS);
+    this.register(toDisposable(() => clearTimeout(opener)));
     await warnAboutVanishedKeys(this.keyDeps);
+  }
+
+  /** Flushes the ledger so the file on disk is current when VS Code shuts the extension down. */
+  async shutdown(): Promise<void> {
+    await this.ledger.close();
+  }
+
+  private async openLedgerInBackground(): Promise<void> {
+    try {
+      await this.ledger.ledger();
+      await this.refreshLedgerTotals();
+      await this.backfiller.resume();
+      await this.ledger.dailyChores();
+    } catch (err) {
+      this.logger.error(`the ledger could not be opened: ${describeError(err)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger could not be opened: {0}', describeError(err)));
+    }
+  }
+
+  private async refreshLedgerTotals(): Promise<void> {
+    const ledger = await this.ledger.ledger();
+    const today = ledger.queries.budgetTotals(this.config.ledger.timeZone === 'local' ? 'local' : 'utc').todayViaExtension;
+    this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost });
   }
 
   private loadConfig(): LedgerConfig {
@@ -108,6 +183,22 @@ export class Container extends Disposable {
     }
     this.credits.onConfigChanged();
   }
+}
+
+const LEDGER_OPEN_DELAY_MS = 1_500;
+
+interface GitApi {
+  repositories: Array<{ rootUri: vscode.Uri; state: { HEAD?: { name?: string } } }>;
+}
+
+/** The branch of the repository holding the active file (or the first one), via the built-in Git extension. */
+function currentGitBranch(): string | null {
+  const git = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git');
+  if (!git?.isActive) return null;
+  const repos = git.exports.getAPI(1).repositories;
+  const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+  const repo = repos.find((r) => active?.startsWith(r.rootUri.fsPath)) ?? repos[0];
+  return repo?.state.HEAD?.name ?? null;
 }
 
 /** The user-facing sentence for any failure; never contains a key. */

@@ -10,14 +10,14 @@ import { Disposable, toDisposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 
 export interface BackfillLedger {
-  pendingBackfills(): Promise<PendingBackfill[]>;
-  completeFromGeneration(uid: string, fields: GenerationFields): Promise<void>;
-  abandonBackfill(uid: string): Promise<void>;
+  pendingBackfills(): PendingBackfill[] | Promise<PendingBackfill[]>;
+  completeFromGeneration(generationId: string, fields: GenerationFields): Promise<boolean>;
+  abandonBackfill(generationId: string): Promise<boolean>;
 }
 
 export interface BackfillOptions {
-  client: Pick<OpenRouterClient, 'getGeneration'>;
-  ledger: BackfillLedger;
+  client(): Pick<OpenRouterClient, 'getGeneration'>;
+  ledger(): Promise<BackfillLedger>;
   logger: Logger;
   /** How long one attempt keeps polling through the 404 lag. */
   waitMs: number;
@@ -58,7 +58,7 @@ export class GenerationBackfiller extends Disposable {
 
   /** Picks up every row the ledger still marks pending (after a reload, or from another window). */
   async resume(): Promise<void> {
-    for (const row of await this.options.ledger.pendingBackfills()) {
+    for (const row of await (await this.options.ledger()).pendingBackfills()) {
       void this.enqueue(row.uid, row.generationId, Date.parse(row.ts));
     }
   }
@@ -79,15 +79,16 @@ export class GenerationBackfiller extends Disposable {
   }
 
   private async run(uid: string, generationId: string, requestedAt: number): Promise<void> {
-    const { client, ledger, logger } = this.options;
+    const { logger } = this.options;
     try {
-      const record = await client.getGeneration(generationId, { waitMs: this.options.waitMs, signal: this.abort.signal });
+      const ledger = await this.options.ledger();
+      const record = await this.options.client().getGeneration(generationId, { waitMs: this.options.waitMs, signal: this.abort.signal });
       if (record) {
-        await ledger.completeFromGeneration(uid, fieldsFromGeneration(record));
+        await ledger.completeFromGeneration(generationId, fieldsFromGeneration(record));
         logger.debug(`generation ${generationId} completed from /generation`);
         this.options.onCompleted?.(uid);
       } else if (this.now() - requestedAt > this.options.abandonAfterMs) {
-        await ledger.abandonBackfill(uid);
+        await ledger.abandonBackfill(generationId);
         logger.warn(`generation ${generationId}: no record from /generation after ${Math.round((this.now() - requestedAt) / 1000)} s; keeping the streamed cost`);
       } else {
         logger.info(`generation ${generationId}: /generation has no record yet; will retry after reload`);

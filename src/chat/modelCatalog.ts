@@ -7,7 +7,7 @@ import type { ModelInfo } from '../openrouter/types';
 import type { CachedModelPrice } from '../ledger/types';
 
 export interface PriceCache {
-  getModelPrices(): Promise<CachedModelPrice[]>;
+  getModelPrices(): CachedModelPrice[] | Promise<CachedModelPrice[]>;
   putModelPrices(models: ModelInfo[], fetchedAt: string | number): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ export class ModelCatalog {
   private loading: Promise<ModelInfo[]> | undefined;
 
   constructor(
-    private readonly client: Pick<OpenRouterClient, 'listModels'>,
+    private readonly client: () => Pick<OpenRouterClient, 'listModels'>,
     private readonly cache: () => Promise<PriceCache>,
     private readonly now: () => number = Date.now,
   ) {}
@@ -62,7 +62,7 @@ export class ModelCatalog {
       return this.memory.models;
     }
     try {
-      const models = await this.client.listModels();
+      const models = await this.client().listModels();
       const fetchedAt = this.now();
       await cache.putModelPrices(models, fetchedAt);
       this.memory = { models, fetchedAt };

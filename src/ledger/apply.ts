@@ -3,7 +3,7 @@
  * change together inside the caller's transaction. Pure database work; no files.
  */
 import type { ModelInfo } from '../openrouter/types';
-import { appendChainEntry, ChainKind } from './chain';
+import { appendChainEntry, ChainKind, readRawHead, type RawHead } from './chain';
 import { GENERATION_COLUMNS, rowHash, rowValues } from './normalize';
 import type { LedgerOp } from './ops';
 import { DAY_MS, readRollupSources, RollupDelta, SLOT_MS, writeRollupDelta } from './rollups';
@@ -35,9 +35,16 @@ const UPSERT_JOURNAL_STATE = `INSERT INTO journal_state (writer_id, seq, byte_of
 
 const PRAGMAS = 'PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;';
 
-/** A database plus its prepared-statement cache. */
+/**
+ * A database plus its prepared-statement cache and small caches of state the write path would
+ * otherwise re-read per row (chain head, deferred-update count, latency histograms). Any
+ * rollback drops those caches.
+ */
 export class LedgerDb {
   private readonly statements = new Map<string, Statement>();
+  private head: RawHead | undefined;
+  private deferred: number | undefined;
+  private readonly histograms = new Map<string, Map<number, number>>();
 
   constructor(readonly db: Database) {
     db.exec(PRAGMAS);
@@ -50,15 +57,41 @@ export class LedgerDb {
   };
 
   transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN');
+    this.stmt('BEGIN').run();
     try {
       const result = fn();
-      this.db.exec('COMMIT');
+      this.stmt('COMMIT').run();
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      this.stmt('ROLLBACK').run();
+      this.dropCaches();
       throw err;
     }
+  }
+
+  /** Runs `fn` so that, if it throws, only its own changes are undone (inside a transaction). */
+  savepoint<T>(fn: () => T): T {
+    this.stmt('SAVEPOINT op').run();
+    try {
+      const result = fn();
+      this.stmt('RELEASE op').run();
+      return result;
+    } catch (err) {
+      this.stmt('ROLLBACK TO op').run();
+      this.stmt('RELEASE op').run();
+      this.dropCaches();
+      throw err;
+    }
+  }
+
+  private dropCaches(): void {
+    this.head = undefined;
+    this.deferred = undefined;
+    this.histograms.clear();
+  }
+
+  private appendChain(kind: Parameters<typeof appendChainEntry>[2], uid: string | null, gid: string | null, tsMs: number | null, hash: Uint8Array | null): void {
+    this.head = appendChainEntry(this.stmt, this.head === undefined ? readRawHead(this.stmt) : this.head, kind, uid, gid, tsMs, hash);
   }
 
   /** Runs a read query through the cache and returns all rows. */
@@ -82,6 +115,7 @@ export class LedgerDb {
   exportBytes(): Uint8Array {
     const bytes = this.db.export();
     this.statements.clear();
+    this.dropCaches();
     this.db.exec(PRAGMAS);
     return bytes;
   }
@@ -126,11 +160,12 @@ export class LedgerDb {
       insert.run(values);
       if (this.db.getRowsModified() !== 1) continue;
       inserted.push(row);
-      appendChainEntry(this.stmt, ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
+      this.appendChain(ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
       delta.add(row, 1);
     }
-    if (!delta.isEmpty) writeRollupDelta(this.stmt, delta);
-    for (const row of inserted) this.applyDeferredUpdates(row);
+    if (!delta.isEmpty) writeRollupDelta(this.stmt, delta, this.histograms);
+    this.deferred ??= this.all('SELECT COUNT(*) FROM deferred_updates')[0][0] as number;
+    if (this.deferred > 0) for (const row of inserted) this.applyDeferredUpdates(row);
     return inserted.length;
   }
 
@@ -141,6 +176,7 @@ export class LedgerDb {
   private applyDeferredUpdates(row: StoredGeneration): void {
     for (const [id, json] of this.all(DEFERRED_FOR, [row.uid, row.generation_id])) {
       this.stmt(DROP_DEFERRED).run([id]);
+      this.deferred = (this.deferred ?? 1) - 1;
       this.updateGeneration(row.uid, row.generation_id, JSON.parse(json as string));
     }
   }
@@ -160,6 +196,7 @@ export class LedgerDb {
     const before = this.findGeneration(uid, gid);
     if (!before) {
       this.stmt(DEFER_UPDATE).run([uid, gid, JSON.stringify(set)]);
+      if (this.deferred !== undefined) this.deferred++;
       return false;
     }
     const after: StoredGeneration = { ...before };
@@ -171,11 +208,11 @@ export class LedgerDb {
     const values = rowValues(after);
     if (values.every((v, i) => v === rowValues(before)[i])) return false;
     this.stmt(UPDATE_GENERATION).run([...values.slice(1), after.uid]);
-    appendChainEntry(this.stmt, ChainKind.update, after.uid, after.generation_id, Date.parse(after.ts), rowHash(values));
+    this.appendChain(ChainKind.update, after.uid, after.generation_id, Date.parse(after.ts), rowHash(values));
     const delta = new RollupDelta();
     delta.add(before, -1);
     delta.add(after, 1);
-    writeRollupDelta(this.stmt, delta);
+    writeRollupDelta(this.stmt, delta, this.histograms);
     return true;
   }
 
@@ -189,7 +226,9 @@ export class LedgerDb {
     const dayStart = Math.floor(cutoff / DAY_MS) * DAY_MS;
     const delta = new RollupDelta();
     readRollupSources(this.db, 'WHERE ts >= ? AND ts < ?', [new Date(dayStart).toISOString(), beforeIso], (row) => delta.add(row, -1));
-    writeRollupDelta(this.stmt, delta);
+    this.histograms.clear();
+    writeRollupDelta(this.stmt, delta, this.histograms);
+    this.histograms.clear();
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
     this.db.run('DELETE FROM roll_slot WHERE slot < ?', [Math.floor(dayStart / SLOT_MS)]);
     this.db.run('DELETE FROM roll_day_model WHERE day < ?', [cutoffDay]);
@@ -198,7 +237,7 @@ export class LedgerDb {
     const deleted = this.db.getRowsModified();
     this.db.run('DELETE FROM credit_snapshots WHERE ts < ?', [beforeIso]);
     this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
-    appendChainEntry(this.stmt, ChainKind.deleteBefore, null, null, cutoff, null);
+    this.appendChain(ChainKind.deleteBefore, null, null, cutoff, null);
     return deleted;
   }
 

@@ -51,28 +51,37 @@ function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: stri
 
 type StatementSource = (sql: string) => Statement;
 
+/** The last entry's sequence number and hash; null for an empty chain. */
+export type RawHead = { seq: number; hash: Uint8Array } | null;
+
 const HEAD_SQL = 'SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1';
 const APPEND_SQL = 'INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)';
 
-/** Appends one entry after the current head (inside the caller's transaction). */
+export function readRawHead(stmt: StatementSource): RawHead {
+  const head = stmt(HEAD_SQL);
+  try {
+    if (!head.step()) return null;
+    const [seq, hash] = head.get();
+    return { seq: seq as number, hash: hash as Uint8Array };
+  } finally {
+    head.reset();
+  }
+}
+
+/** Appends one entry after `head` (inside the caller's transaction); returns the new head. */
 export function appendChainEntry(
   stmt: StatementSource,
+  head: RawHead,
   kind: ChainKindValue,
   uid: string | null,
   generationId: string | null,
   tsMs: number | null,
   hashOfRow: Uint8Array | null,
-): void {
-  const head = stmt(HEAD_SQL);
-  let seq = 1;
-  let prev: Uint8Array | null = null;
-  if (head.step()) {
-    const [s, h] = head.get();
-    seq = (s as number) + 1;
-    prev = h as Uint8Array;
-  }
-  head.reset();
-  stmt(APPEND_SQL).run([seq, kind, uid, generationId, tsMs, hashOfRow, entryHash(prev, seq, kind, uid, generationId, tsMs, hashOfRow)]);
+): RawHead {
+  const seq = (head?.seq ?? 0) + 1;
+  const hash = entryHash(head?.hash ?? null, seq, kind, uid, generationId, tsMs, hashOfRow);
+  stmt(APPEND_SQL).run([seq, kind, uid, generationId, tsMs, hashOfRow, hash]);
+  return { seq, hash };
 }
 
 export function chainHead(db: Database): ChainHead | null {

@@ -50,13 +50,9 @@ export function journalFile(dir: string, writerId: string): string {
  */
 export function applyRecords(ldb: LedgerDb, records: JournalRecord[], logger: Logger): unknown[] {
   return records.map((r) => {
-    ldb.db.exec('SAVEPOINT op');
     try {
-      const result = ldb.apply(r.op);
-      ldb.db.exec('RELEASE op');
-      return result;
+      return ldb.savepoint(() => ldb.apply(r.op));
     } catch (err) {
-      ldb.db.exec('ROLLBACK TO op; RELEASE op');
       logger.error(`Could not apply journal record ${r.seq} (${r.op.k}): ${(err as Error).message}`);
       return err instanceof Error ? err : new Error(String(err));
     }

@@ -229,6 +229,8 @@ export class JournalWriter {
         results = batch.map(() => err);
       }
       batch.forEach((p, i) => (results[i] instanceof Error ? p.reject(results[i] as Error) : p.resolve(results[i])));
+      // Let the callers just resolved queue their next records, so they share the next fsync.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -150,16 +150,26 @@ export function parseHistogram(json: string | null | undefined): Map<number, num
   return hist;
 }
 
-function mergeHistogram(stored: string | null, delta: Map<number, number>): string {
-  const hist = parseHistogram(stored);
-  for (const [b, n] of delta) hist.set(b, (hist.get(b) ?? 0) + n);
+function mergeHistogram(hist: Map<number, number>, delta: Map<number, number>): string {
+  for (const [b, n] of delta) {
+    const c = (hist.get(b) ?? 0) + n;
+    if (c > 0) hist.set(b, c);
+    else hist.delete(b);
+  }
   const out: Record<string, number> = {};
-  for (const [b, n] of [...hist].sort((x, y) => x[0] - y[0])) if (n > 0) out[b] = n;
+  for (const [b, n] of [...hist].sort((x, y) => x[0] - y[0])) out[b] = n;
   return JSON.stringify(out);
 }
 
-/** Writes a delta into the rollup tables (inside the caller's transaction). */
-export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta): void {
+/** Parsed histograms of recently written (day, model) rows; bounded, so it cannot grow with the ledger. */
+const HISTOGRAM_CACHE_LIMIT = 512;
+
+/**
+ * Writes a delta into the rollup tables (inside the caller's transaction). `histograms` caches
+ * the parsed stored histograms by key; the caller must clear it whenever the rows may have
+ * changed behind it (rollback, deletions).
+ */
+export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta, histograms = new Map<string, Map<number, number>>()): void {
   const removed = (t: Totals) => t.requests < 0;
   for (const [slot, t] of delta.slots) {
     stmt(ROLLUP_SQL.slot).run([slot, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum]);
@@ -167,18 +177,23 @@ export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta): voi
   }
   for (const [key, t] of delta.dayModels) {
     const [day, model] = JSON.parse(key) as [string, string];
-    let hist = '{}';
-    if (t.hist.size) {
+    let cached = histograms.get(key);
+    if (!cached) {
       const read = stmt(ROLLUP_SQL.dayModelHist);
       read.bind([day, model]);
-      const stored = read.step() ? (read.get()[0] as string) : null;
+      cached = parseHistogram(read.step() ? (read.get()[0] as string) : null);
       read.reset();
-      hist = mergeHistogram(stored, t.hist);
+      if (histograms.size >= HISTOGRAM_CACHE_LIMIT) histograms.clear();
+      histograms.set(key, cached);
     }
+    const hist = mergeHistogram(cached, t.hist);
     stmt(ROLLUP_SQL.dayModel).run([
       day, model, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum, t.latSumSq, hist,
     ]);
-    if (removed(t)) stmt(ROLLUP_SQL.dayModelPrune).run([day, model]);
+    if (removed(t)) {
+      stmt(ROLLUP_SQL.dayModelPrune).run([day, model]);
+      histograms.delete(key);
+    }
   }
   for (const [key, t] of delta.dims) {
     const [day, dim, k1, k2] = JSON.parse(key) as [string, string, string, string];

@@ -38,6 +38,9 @@ export class CreditController extends Disposable {
   private hasKey = false;
   private keySource: 'secret-storage' | 'environment' | undefined;
   private viaExtensionToday: { requests: number; cost: number } | null = null;
+  private readonly fetched = this.register(new vscode.EventEmitter<CreditReading>());
+  /** A reading this window fetched itself (other windows' readings arrive through the shared file). */
+  readonly onDidFetchReading = this.fetched.event;
 
   constructor(
     storageDir: string,
@@ -148,7 +151,9 @@ export class CreditController extends Disposable {
     } catch (err) {
       creditsNote = this.source.creditsNote(err);
     }
-    return { fetchedAt: Date.now(), key, credits, creditsNote };
+    const reading = { fetchedAt: Date.now(), key, credits, creditsNote };
+    this.fetched.fire(reading);
+    return reading;
   }
 
   private levelOf(reading: CreditReading): Level {

@@ -141,30 +141,39 @@ export function reapRecordedGroups(runDir: string): number {
 
 /** Pids of this process's direct children whose command name matches `comm`. */
 export function childPidsNamed(comm: RegExp): number[] {
-  const pids: number[] = [];
+  return listProcesses()
+    .filter((p) => p.ppid === process.pid && comm.test(p.comm))
+    .map((p) => p.pid);
+}
+
+/** A group is alive while a member is not a zombie (zombies wait for init to reap them). */
+function groupIsAlive(pgid: number): boolean {
+  return listProcesses().some((p) => p.pgid === pgid && p.state !== 'Z');
+}
+
+interface ProcessInfo {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgid: number;
+}
+
+function listProcesses(): ProcessInfo[] {
+  const processes: ProcessInfo[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Format: pid (comm) state ppid ...; comm may contain spaces and parentheses.
+      // Format: pid (comm) state ppid pgrp ...; comm may contain spaces and parentheses.
       const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === process.pid && comm.test(name)) pids.push(Number(entry));
+      const [state, ppid, pgid] = stat.slice(close + 2).split(' ');
+      processes.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid), pgid: Number(pgid) });
     } catch {
       // The process ended while we looked.
     }
   }
-  return pids;
-}
-
-function groupIsAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processes;
 }
 
 function pidDir(runDir: string): string {

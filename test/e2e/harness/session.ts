@@ -74,7 +74,8 @@ export class VsCodeSession {
   static async start(options: SessionOptions): Promise<VsCodeSession> {
     const tools = locateTools();
     const vsix = options.vsix ?? process.env[env.vsix] ?? ensurePackagedVsix();
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${options.name}-`));
+    // Inside the runner's run dir when there is one, so the runner removes what a crashed suite left.
+    const root = fs.mkdtempSync(path.join(process.env[env.runDir] ?? os.tmpdir(), `e2e-${options.name}-`));
     const dirs: CodeServerDirs = {
       root,
       userData: path.join(root, 'user-data'),
@@ -92,7 +93,14 @@ export class VsCodeSession {
       server = await startCodeServer(tools, dirs);
 
       const before = new Set(childPidsNamed(/chrom/i));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+      // Chromium's profile bits and crash-report database go to the temp dir, not the user's home.
+      const xdg = path.join(root, 'xdg');
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        headless: true,
+        env: { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_CACHE_HOME: path.join(xdg, 'cache') },
+      });
       // Playwright starts chromium as a process-group leader; record it so a crashed suite leaves nothing behind.
       browserGroups = childPidsNamed(/chrom/i).filter((pid) => !before.has(pid));
       browserGroups.forEach(trackGroup);

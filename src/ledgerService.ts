@@ -1,0 +1,111 @@
+/**
+ * Owns the sql.js ledger inside the extension: opens it lazily (never during activate()), keeps
+ * OpenRouter's /activity history and credit readings in it, applies retention daily, and tells
+ * the views when its rows change (from this window or another one).
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { openLedger, type Ledger } from './ledger';
+import type { LedgerWarning } from './ledger/types';
+import type { LedgerConfig } from './config';
+import type { OpenRouterClient } from './openrouter/client';
+import type { CreditReading } from './poller/creditState';
+import { Disposable, toDisposable } from './util/disposable';
+import type { Logger } from './util/logger';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const ACTIVITY_SYNC_KEY = 'openrouterLedger.activitySyncedAt';
+const RETENTION_KEY = 'openrouterLedger.retentionAppliedAt';
+
+export class LedgerService extends Disposable {
+  private opening: Promise<Ledger> | undefined;
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  /** Rows changed in this window or another one. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly config: () => LedgerConfig,
+    private readonly client: () => OpenRouterClient,
+    private readonly hasManagementKey: () => Promise<boolean>,
+    private readonly logger: Logger,
+  ) {
+    super();
+    const daily = setInterval(() => void this.dailyChores(), DAY_MS / 24);
+    this.register(toDisposable(() => clearInterval(daily)));
+  }
+
+  /** The ledger, opened on first use (sql.js and its WASM load here, not in activate()). */
+  ledger(): Promise<Ledger> {
+    this.opening ??= openLedger({
+      dir: this.context.globalStorageUri.fsPath,
+      wasmPath: path.join(this.context.extensionPath, 'dist', 'sql-wasm.wasm'),
+      logger: this.logger,
+      onWarning: (w) => this.warn(w),
+      onExternalChange: () => this.changed.fire(),
+    }).catch((err: unknown) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  /** Marks a change made by this window (a chat row, a backfill). */
+  notifyChanged(): void {
+    this.changed.fire();
+  }
+
+  /** Flushes and closes; the snapshot on disk is then current. */
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    if (opening) await (await opening).close();
+  }
+
+  /** Called with every credit reading this window fetched: keeps the time series and activity history. */
+  async recordReading(reading: CreditReading): Promise<void> {
+    const ledger = await this.ledger();
+    await ledger.addCreditSnapshot({ at: reading.fetchedAt, keyLabel: reading.key.label, key: reading.key, credits: reading.credits });
+    await this.syncActivityIfDue(ledger);
+  }
+
+  async dailyChores(): Promise<void> {
+    try {
+      const ledger = await this.ledger();
+      const days = this.config().ledger.retentionDays;
+      const last = this.context.globalState.get<number>(RETENTION_KEY, 0);
+      if (days > 0 && Date.now() - last >= DAY_MS) {
+        const removed = await ledger.applyRetention(days);
+        await this.context.globalState.update(RETENTION_KEY, Date.now());
+        if (removed > 0) {
+          this.logger.info(`retention: removed ${removed} requests older than ${days} days`);
+          this.changed.fire();
+        }
+      }
+    } catch (err) {
+      this.logger.warn(`ledger daily chores failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** OpenRouter keeps 30 days of /activity; the ledger keeps it for good. Once a day, with a management key. */
+  private async syncActivityIfDue(ledger: Ledger): Promise<void> {
+    const last = this.context.globalState.get<number>(ACTIVITY_SYNC_KEY, 0);
+    if (Date.now() - last < DAY_MS || !(await this.hasManagementKey())) return;
+    try {
+      const rows = await this.client().getActivity();
+      const stored = await ledger.upsertActivity(rows);
+      await this.context.globalState.update(ACTIVITY_SYNC_KEY, Date.now());
+      this.logger.info(`activity: ${stored} daily rows stored`);
+      this.changed.fire();
+    } catch (err) {
+      this.logger.warn(`activity sync failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private warn(warning: LedgerWarning): void {
+    this.logger.warn(warning.message);
+    if (warning.kind === 'corrupt-snapshot' || warning.kind === 'snapshot-failed') {
+      void vscode.window.showWarningMessage(vscode.l10n.t('OpenRouter ledger: {0}', warning.message));
+    }
+  }
+}
