@@ -78,11 +78,22 @@ export class ChatController extends Disposable {
   constructor(private readonly deps: ChatDeps) {
     super();
     this.register(vscode.workspace.registerTextDocumentContentProvider(CHAT_SCHEME, this.documents));
-    this.register(vscode.commands.registerCommand(CommandIds.chat, () => this.chat(false)));
-    this.register(vscode.commands.registerCommand(CommandIds.newChat, (args?: { tags?: string[] }) => this.chat(true, undefined, args?.tags)));
-    this.register(vscode.commands.registerCommand(CommandIds.askAboutSelection, () => this.askAboutSelection()));
-    this.register(vscode.commands.registerCommand(CommandIds.selectModel, () => this.selectModel()));
-    this.register(vscode.commands.registerCommand(CommandIds.refreshModels, () => this.refreshModels()));
+    const command = (id: string, run: (...args: never[]) => Promise<void>) =>
+      this.register(
+        vscode.commands.registerCommand(id, async (...args: never[]) => {
+          try {
+            await run(...args);
+          } catch (err) {
+            deps.logger.error(`${id} failed: ${deps.describeError(err)}`);
+            void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter chat failed: {0}', deps.describeError(err)));
+          }
+        }),
+      );
+    command(CommandIds.chat, () => this.chat(false));
+    command(CommandIds.newChat, (args?: { tags?: string[] }) => this.chat(true, undefined, args?.tags));
+    command(CommandIds.askAboutSelection, () => this.askAboutSelection());
+    command(CommandIds.selectModel, () => this.selectModel());
+    command(CommandIds.refreshModels, () => this.refreshModels());
   }
 
   private async ensureKey(): Promise<boolean> {
@@ -210,7 +221,11 @@ export class ChatController extends Disposable {
     const uri = this.documents.uriFor(session);
     this.documents.update(session);
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    // Beside the code being worked on; in the main area when nothing else is open.
+    const column = vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme !== CHAT_SCHEME)
+      ? vscode.ViewColumn.Beside
+      : vscode.ViewColumn.Active;
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: column });
 
     const pricing = model ? effectivePricing(model.pricing, { promptTokens: check.promptTokens, at: new Date() }) : undefined;
     const estimateCost = (promptTokens: number, completionTokens: number): number | null =>

@@ -5,9 +5,9 @@
 import type { ModelInfo } from '../openrouter/types';
 import { appendChainEntry, ChainKind, readRawHead, type RawHead } from './chain';
 import { GENERATION_COLUMNS, rowHash, rowValues } from './normalize';
-import type { LedgerOp } from './ops';
-import { DAY_MS, readRollupSources, RollupDelta, SLOT_MS, writeRollupDelta } from './rollups';
-import type { Database, Statement } from './sqljs';
+import type { DeleteScope, LedgerOp } from './ops';
+import { DAY_MS, HOUR_MS, readRollupSources, RollupDelta, SLOT_MS, subtractDaysFromMonths, writeRollupDelta } from './rollups';
+import type { Database, SqlValue, Statement } from './sqljs';
 import type { ActivityRecord, CreditSnapshot, StoredGeneration } from './types';
 
 const INSERT_GENERATION = `INSERT INTO generations (${GENERATION_COLUMNS.join(', ')})
@@ -44,7 +44,7 @@ export class LedgerDb {
   private readonly statements = new Map<string, Statement>();
   private head: RawHead | undefined;
   private deferred: number | undefined;
-  private readonly histograms = new Map<string, Map<number, number>>();
+  private readonly histograms = new Map<string, Uint32Array>();
 
   constructor(readonly db: Database) {
     db.exec(PRAGMAS);
@@ -95,12 +95,12 @@ export class LedgerDb {
   }
 
   /** Runs a read query through the cache and returns all rows. */
-  all(sql: string, params: (string | number | null)[] = []): (string | number | null)[][] {
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
     const s = this.stmt(sql);
     try {
       s.bind(params);
-      const rows: (string | number | null)[][] = [];
-      while (s.step()) rows.push(s.get() as (string | number | null)[]);
+      const rows: SqlValue[][] = [];
+      while (s.step()) rows.push(s.get());
       return rows;
     } finally {
       s.reset();
@@ -140,7 +140,7 @@ export class LedgerDb {
       case 'price':
         return this.upsertPrices(op.models, op.at);
       case 'del':
-        return this.deleteBefore(op.before);
+        return this.deleteBefore(op.before, op.scope);
       case 'close':
         return undefined;
     }
@@ -217,11 +217,11 @@ export class LedgerDb {
   }
 
   /**
-   * Deletes requests, credit snapshots and activity days dated before `beforeIso`, keeping the
-   * rollups exact: rollup rows wholly before the cutoff go, rows straddling it lose the
-   * contributions of the deleted requests. Returns the number of requests deleted.
+   * Deletes requests and credit snapshots dated before `beforeIso` (and activity days, for scope
+   * `all`), keeping the rollups exact: rollup rows wholly before the cutoff go, rows straddling
+   * it lose the contributions of the deleted requests. Returns the number of requests deleted.
    */
-  deleteBefore(beforeIso: string): number {
+  deleteBefore(beforeIso: string, scope: DeleteScope): number {
     const cutoff = Date.parse(beforeIso);
     const dayStart = Math.floor(cutoff / DAY_MS) * DAY_MS;
     const delta = new RollupDelta();
@@ -230,13 +230,16 @@ export class LedgerDb {
     writeRollupDelta(this.stmt, delta, this.histograms);
     this.histograms.clear();
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
+    subtractDaysFromMonths(this.stmt, (sql, params) => this.all(sql, params), `${cutoffDay.slice(0, 7)}-01`, cutoffDay);
     this.db.run('DELETE FROM roll_slot WHERE slot < ?', [Math.floor(dayStart / SLOT_MS)]);
+    this.db.run('DELETE FROM roll_hour WHERE hour < ?', [Math.floor(dayStart / HOUR_MS)]);
     this.db.run('DELETE FROM roll_day_model WHERE day < ?', [cutoffDay]);
+    this.db.run('DELETE FROM roll_month_model WHERE month < ?', [cutoffDay.slice(0, 7)]);
     this.db.run('DELETE FROM roll_day_dim WHERE day < ?', [cutoffDay]);
     this.db.run('DELETE FROM generations WHERE ts < ?', [beforeIso]);
     const deleted = this.db.getRowsModified();
     this.db.run('DELETE FROM credit_snapshots WHERE ts < ?', [beforeIso]);
-    this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
+    if (scope === 'all') this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
     this.appendChain(ChainKind.deleteBefore, null, null, cutoff, null);
     return deleted;
   }

@@ -83,6 +83,7 @@ type Cell = string | number | null;
 /** Pages through `generations` in [from, to) ordered by (ts, id). */
 async function forEachBatch(ldb: () => LedgerDb, from: string, to: string, size: number, fn: (rows: Cell[][]) => Promise<void>): Promise<void> {
   const cols = GENERATION_COLUMNS.join(', ');
+  const tsAt = 1 + GENERATION_COLUMNS.indexOf('ts');
   let cursor: [string, number] = ['', 0];
   for (;;) {
     const rows = ldb().all(
@@ -91,8 +92,8 @@ async function forEachBatch(ldb: () => LedgerDb, from: string, to: string, size:
     );
     if (!rows.length) return;
     const last = rows[rows.length - 1];
-    cursor = [last[1] as string, last[0] as number];
-    await fn(rows.map((r) => r.slice(1)));
+    cursor = [last[tsAt] as string, last[0] as number];
+    await fn(rows.map((r) => r.slice(1) as Cell[]));
   }
 }
 

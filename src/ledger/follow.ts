@@ -3,13 +3,15 @@
  * every record a snapshot does not yet contain). A database remembers per writer the highest
  * sequence number it applied and the byte offset it read to (`journal_state`, saved inside each
  * snapshot), so a record is applied exactly once per database however often it is read.
+ * Reading order across journals is not causal, so an update may arrive before its row; apply.ts
+ * keeps such updates until the row arrives.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
-import { readJournalFrom, type JournalRecord } from './journal';
+import { readJournalFrom, readLinesFrom, type JournalRecord } from './journal';
 import { isPidAlive } from './lock';
 import type { LedgerWarning } from './types';
 
@@ -22,7 +24,7 @@ export interface JournalPosition {
 export interface CatchUp {
   writers: string[];
   kinds: string[];
-  /** Unclosed journals this process was following that disappeared before it read their end. */
+  /** Journals that were compacted away before this database had applied all of them. */
   vanished: string[];
 }
 
@@ -45,6 +47,24 @@ export function journalFile(dir: string, writerId: string): string {
 }
 
 /**
+ * `compacted.log`, next to the journals: one `{"w":writer,"offset":bytes}` line per journal the
+ * snapshot writer deleted, written (and fsynced) before the deletion. A window that finds an
+ * entry for a journal it has not applied up to that offset reloads from the snapshot, which
+ * contains it — however long it was asleep.
+ */
+const COMPACTION_LOG = 'compacted.log';
+
+export async function recordCompaction(dir: string, writer: string, offset: number): Promise<void> {
+  const handle = await fs.open(path.join(dir, COMPACTION_LOG), 'a');
+  try {
+    await handle.write(`${JSON.stringify({ w: writer, offset })}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Applies records one by one inside the caller's transaction; a record that fails is rolled
  * back alone (savepoint) and its error returned in its place, the others still apply.
  */
@@ -61,9 +81,9 @@ export function applyRecords(ldb: LedgerDb, records: JournalRecord[], logger: Lo
 
 export class JournalFollower {
   positions = new Map<string, JournalPosition>();
-  /** Journals seen on disk during this process's life (a journal compacted earlier is not "vanished"). */
-  private readonly seen = new Set<string>();
   private readonly tornReported = new Set<string>();
+  /** How far compacted.log has been read. */
+  private compactionLogOffset = 0;
 
   constructor(
     private readonly dir: string,
@@ -71,6 +91,15 @@ export class JournalFollower {
     private readonly logger: Logger,
     private readonly warn: (w: LedgerWarning) => void,
   ) {}
+
+  /**
+   * Compactions logged before this moment are contained in any snapshot loaded after it; call
+   * this before loading the snapshot.
+   */
+  async skipPastCompactions(): Promise<void> {
+    const stat = await fs.stat(path.join(this.dir, COMPACTION_LOG)).catch(() => undefined);
+    this.compactionLogOffset = stat?.size ?? 0;
+  }
 
   /** Starts over from the positions stored in a (newly loaded) database. */
   reset(ldb: LedgerDb): void {
@@ -90,13 +119,10 @@ export class JournalFollower {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') names = [];
       else throw err;
     }
-    const result: CatchUp = { writers: [], kinds: [], vanished: [] };
-    const present = new Set<string>();
+    const result: CatchUp = { writers: [], kinds: [], vanished: await this.unreadCompactions() };
     for (const name of names) {
       if (!name.endsWith(JOURNAL_SUFFIX)) continue;
       const writer = name.slice(0, -JOURNAL_SUFFIX.length);
-      present.add(writer);
-      this.seen.add(writer);
       if (writer === this.ownId && !includeOwn) continue;
       const kinds = await this.follow(writer, ldb);
       if (kinds.length) {
@@ -104,10 +130,24 @@ export class JournalFollower {
         for (const k of kinds) if (!result.kinds.includes(k)) result.kinds.push(k);
       }
     }
-    for (const [writer, pos] of this.positions) {
-      if (!pos.closed && writer !== this.ownId && this.seen.has(writer) && !present.has(writer)) result.vanished.push(writer);
-    }
     return result;
+  }
+
+  /** Writers whose journals were compacted beyond what this database applied. */
+  private async unreadCompactions(): Promise<string[]> {
+    const decoded = await readLinesFrom(path.join(this.dir, COMPACTION_LOG), this.compactionLogOffset);
+    if (!decoded) return [];
+    this.compactionLogOffset = decoded.consumed;
+    const missed: string[] = [];
+    for (const line of decoded.lines) {
+      try {
+        const { w, offset } = JSON.parse(line) as { w: string; offset: number };
+        if ((this.positions.get(w)?.offset ?? 0) < offset) missed.push(w);
+      } catch {
+        this.logger.warn(`Ignored a damaged line in ${COMPACTION_LOG}.`);
+      }
+    }
+    return missed;
   }
 
   private async follow(writer: string, ldb: () => LedgerDb): Promise<string[]> {

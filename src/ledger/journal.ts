@@ -73,8 +73,8 @@ export function decodeRecords(buf: Buffer, baseOffset: number): DecodedJournal {
   return { records, consumed: baseOffset + start, corrupt, partialBytes: buf.length - start };
 }
 
-/** Reads a journal from `offset` to its current end. Missing file: undefined. */
-export async function readJournalFrom(file: string, offset: number): Promise<DecodedJournal | undefined> {
+/** The bytes of a file from `offset` to its current end; undefined if the file is missing. */
+async function readTail(file: string, offset: number): Promise<Buffer | undefined> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');
@@ -84,18 +84,31 @@ export async function readJournalFrom(file: string, offset: number): Promise<Dec
   }
   try {
     const { size } = await handle.stat();
-    if (size <= offset) return { records: [], consumed: Math.min(offset, size), corrupt: [], partialBytes: 0 };
-    const buf = Buffer.alloc(size - offset);
+    const buf = Buffer.alloc(Math.max(0, size - offset));
     let read = 0;
     while (read < buf.length) {
       const { bytesRead } = await handle.read(buf, read, buf.length - read, offset + read);
       if (bytesRead === 0) break;
       read += bytesRead;
     }
-    return decodeRecords(buf.subarray(0, read), offset);
+    return buf.subarray(0, read);
   } finally {
     await handle.close();
   }
+}
+
+/** Reads a journal from `offset` to its current end. Missing file: undefined. */
+export async function readJournalFrom(file: string, offset: number): Promise<DecodedJournal | undefined> {
+  const tail = await readTail(file, offset);
+  return tail && decodeRecords(tail, offset);
+}
+
+/** Complete lines of a plain text file from `offset`; `consumed` is where the next read starts. */
+export async function readLinesFrom(file: string, offset: number): Promise<{ lines: string[]; consumed: number } | undefined> {
+  const tail = await readTail(file, offset);
+  if (!tail) return undefined;
+  const end = tail.lastIndexOf(LF) + 1;
+  return { lines: tail.toString('utf8', 0, end).split('\n').filter(Boolean), consumed: offset + end };
 }
 
 /** fsync of a directory makes a new or renamed entry in it durable (not possible on Windows). */
@@ -215,9 +228,9 @@ export class JournalWriter {
         }
         await handle.datasync();
       } catch (err) {
-        await this.recoverFromWriteError(handle, err as Error);
-        for (const p of batch) p.reject(err as Error);
-        continue;
+        const failure = this.fail(err as Error);
+        for (const p of [...batch, ...this.queue.splice(0)]) p.reject(failure);
+        return;
       }
       let end = this.offset;
       const records = batch.map((p) => ({ seq: p.seq, op: p.op, end: (end += p.line.length) }));
@@ -235,16 +248,14 @@ export class JournalWriter {
   }
 
   /**
-   * A failed write may have left part of a line on disk; cut it off so the next record starts on
-   * a fresh line. If even that fails, refuse further appends rather than write after garbage.
+   * A failed write may have left some of the batch's lines on disk, complete or torn. Other
+   * windows may already have read the complete ones, so the file cannot be cut back; instead this
+   * journal takes no more records (the torn tail is skipped by every reader) and the error says
+   * the outcome of the batch is unknown.
    */
-  private async recoverFromWriteError(handle: fs.FileHandle, err: Error): Promise<void> {
-    this.logger.error(`Journal write failed (${err.message}); the requests being recorded were not saved.`);
-    try {
-      await handle.truncate(this.offset);
-      await handle.datasync();
-    } catch (truncateErr) {
-      this.broken = new Error(`The ledger journal cannot be written: ${(truncateErr as Error).message}`);
-    }
+  private fail(err: Error): Error {
+    this.broken = new Error(`The ledger journal could not be written (${err.message}); requests are not being recorded until the window is reloaded.`);
+    this.logger.error(this.broken.message);
+    return new Error(`The request may not have been recorded: ${err.message}`);
   }
 }

@@ -3,7 +3,7 @@
  * the sorted values when a range holds few enough of them, otherwise from the merged log-bucket
  * histograms of the rollups (within ±4.5% of the true value, see rollups.latencyBucket).
  */
-import { bucketValue, latencyBucket } from './rollups';
+import { addHistogramBlob, bucketValue, HISTOGRAM_BUCKETS, latencyBucket } from './histogram';
 
 /** Up to this many latencies in a range, percentiles are computed from the raw values. */
 export const EXACT_PERCENTILE_LIMIT = 5_000;
@@ -26,8 +26,7 @@ export class LatencyAccumulator {
   n = 0;
   sum = 0;
   sumSq = 0;
-  readonly hist = new Map<number, number>();
-  readonly values: number[] = [];
+  readonly hist = new Float64Array(HISTOGRAM_BUCKETS);
 
   addSums(n: number, sum: number, sumSq: number): void {
     this.n += n;
@@ -35,15 +34,18 @@ export class LatencyAccumulator {
     this.sumSq += sumSq;
   }
 
-  addHistogram(hist: Map<number, number>): void {
-    for (const [b, c] of hist) this.hist.set(b, (this.hist.get(b) ?? 0) + c);
+  addHistogram(blob: Uint8Array): void {
+    addHistogramBlob(this.hist, blob);
   }
 
-  /** A raw value outside the rollups (range edges): counted in sums and histogram. */
+  addBucket(bucket: number, count: number): void {
+    this.hist[bucket] += count;
+  }
+
+  /** A raw value outside the rollups: counted in sums and histogram. */
   addValue(ms: number): void {
     this.addSums(1, ms, ms * ms);
-    const b = latencyBucket(ms);
-    this.hist.set(b, (this.hist.get(b) ?? 0) + 1);
+    this.hist[latencyBucket(ms)] += 1;
   }
 
   stats(exactValues?: number[]): LatencyStats | null {
@@ -71,15 +73,17 @@ function exactPercentile(sorted: number[]): (p: number) => number {
   };
 }
 
-function histogramPercentile(hist: Map<number, number>, n: number): (p: number) => number {
-  const buckets = [...hist].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+function histogramPercentile(hist: Float64Array, n: number): (p: number) => number {
   return (p) => {
     const rank = Math.floor((n - 1) * p);
     let seen = 0;
-    for (const [b, c] of buckets) {
-      seen += c;
+    let last = 0;
+    for (let b = 0; b < hist.length; b++) {
+      if (!hist[b]) continue;
+      last = b;
+      seen += hist[b];
       if (seen > rank) return bucketValue(b);
     }
-    return buckets.length ? bucketValue(buckets[buckets.length - 1][0]) : 0;
+    return bucketValue(last);
   };
 }

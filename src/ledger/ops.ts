@@ -15,12 +15,16 @@ export type LedgerOp =
   | { k: 'act'; at: string; rows: ActivityRecord[] }
   | { k: 'cred'; s: CreditSnapshot }
   | { k: 'price'; at: string; models: ModelInfo[] }
-  /** Deletes everything dated before `before` (retention or an explicit request). */
-  | { k: 'del'; before: string }
+  /**
+   * Deletes rows dated before `before`: requests and credit snapshots (`retention`), and also
+   * OpenRouter's activity history (`all`, an explicit "delete before").
+   */
+  | { k: 'del'; before: string; scope: DeleteScope }
   /** The writer closed its journal cleanly; nothing follows. */
   | { k: 'close' };
 
 export type OpKind = LedgerOp['k'];
+export type DeleteScope = 'retention' | 'all';
 
 /** Shape check for an operation read from disk (another window, another version, a damaged file). */
 export function isLedgerOp(value: unknown): value is LedgerOp {
@@ -38,7 +42,7 @@ export function isLedgerOp(value: unknown): value is LedgerOp {
     case 'price':
       return typeof op.at === 'string' && Array.isArray(op.models);
     case 'del':
-      return typeof op.before === 'string';
+      return typeof op.before === 'string' && (op.scope === 'retention' || op.scope === 'all');
     case 'close':
       return true;
     default:

@@ -1,34 +1,25 @@
 /**
  * Every question the dashboard, status bar, budgets and reports ask the ledger. Parameterised
- * SQL only. Each aggregate reads the maintained rollups for the whole 15-minute slots / UTC days
- * inside the range and the raw rows (through the `ts` index) for the partial slots or days at
- * its edges, so answers are exact for any range and cost the same at a million rows as at ten
- * thousand. Percentiles are the one estimate (see latency.ts).
+ * SQL only. Each aggregate reads maintained rollups for the whole hours / 15-minute slots / UTC
+ * days inside the range and the raw rows (through the `ts` index) only for the partial pieces at
+ * its ends (queryParts.ts), so answers are exact for any range and their cost depends on the
+ * span of time asked about, not on how many rows the ledger holds. Percentiles are the one
+ * estimate (see latency.ts).
  */
 import type { LedgerDb } from './apply';
+import { LATENCY_BUCKET_SQL } from './histogram';
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from './latency';
-import { DAY_MS, parseHistogram, SLOT_MS } from './rollups';
-import { daysBetween, localDay, localHour, offsetFunction, resolveRange, startOfLocalDay, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
-import type { CreditSnapshot, StoredGeneration, TimeRange } from './types';
 import { GENERATION_COLUMNS } from './normalize';
+import {
+  addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, iso, MODEL, num, offsetSegments, PIECE_SECONDS, pieces,
+  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO,
+} from './queryParts';
+import { DAY_MS, SLOT_MS } from './rollups';
+import { daysBetween, localDay, offsetFunction, resolveRange, startOfLocalDay, type OffsetAt, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
+import type { CreditSnapshot, StoredGeneration, TimeRange } from './types';
 
+export type { Totals } from './queryParts';
 export type RangeInput = TimeRange | RangePreset;
-
-export interface Totals {
-  requests: number;
-  /** Requests that ended in `error` or `timeout` (a cancel is not a failure). */
-  errors: number;
-  errorRate: number;
-  promptTokens: number;
-  completionTokens: number;
-  reasoningTokens: number;
-  cachedTokens: number;
-  /** prompt + completion (reasoning and cached tokens are parts of those). */
-  totalTokens: number;
-  /** USD; requests with an unknown cost count as 0. */
-  cost: number;
-  avgCostPerRequest: number | null;
-}
 
 export interface ModelStats extends Totals {
   model: string;
@@ -64,113 +55,81 @@ export interface ActivityDay {
   reasoningTokens: number;
 }
 
-type Row = (string | number | null)[];
-const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-const MIN_ISO = '';
-const MAX_ISO = '\uffff';
-const iso = (ms: number) => (ms === -Infinity ? MIN_ISO : ms === Infinity ? MAX_ISO : new Date(ms).toISOString());
-const unitIndex = (ms: number) => (Number.isFinite(ms) ? ms : ms < 0 ? -1e15 : 1e15);
-
-/** Whole units (slots or days) inside a range, and the partial pieces at its ends. */
-function split(r: ResolvedRange, unit: number): { full: [number, number] | null; edges: [number, number][] } {
-  const first = r.from === -Infinity ? -Infinity : Math.ceil(r.from / unit);
-  const last = r.to === Infinity ? Infinity : Math.floor(r.to / unit);
-  if (first >= last) return { full: null, edges: r.from < r.to ? [[r.from, r.to]] : [] };
-  const edges: [number, number][] = [];
-  if (r.from !== -Infinity && r.from < first * unit) edges.push([r.from, first * unit]);
-  if (r.to !== Infinity && last * unit < r.to) edges.push([last * unit, r.to]);
-  return { full: [first, last], edges };
-}
-
-const dayKey = (index: number) => (Number.isFinite(index) ? new Date(index * DAY_MS).toISOString().slice(0, 10) : index < 0 ? MIN_ISO : MAX_ISO);
-
-function emptyTotals(): Totals {
-  return {
-    requests: 0, errors: 0, errorRate: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, cachedTokens: 0,
-    totalTokens: 0, cost: 0, avgCostPerRequest: null,
-  };
-}
-
-/** Adds [requests, errors, prompt, completion, reasoning, cached, cost] to `t`. */
-function addCounts(t: Totals, v: Row, at = 0): Totals {
-  t.requests += num(v[at]);
-  t.errors += num(v[at + 1]);
-  t.promptTokens += num(v[at + 2]);
-  t.completionTokens += num(v[at + 3]);
-  t.reasoningTokens += num(v[at + 4]);
-  t.cachedTokens += num(v[at + 5]);
-  t.cost += num(v[at + 6]);
-  return t;
-}
-
-function finish<T extends Totals>(t: T): T {
-  t.totalTokens = t.promptTokens + t.completionTokens;
-  t.errorRate = t.requests ? t.errors / t.requests : 0;
-  t.avgCostPerRequest = t.requests ? t.cost / t.requests : null;
-  return t;
-}
-
-const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
-  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), TOTAL(total_cost)`;
-const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost)';
-const MODEL = 'COALESCE(model_used, model_requested)';
-const ERROR_TYPE = `COALESCE(error_code, CASE WHEN http_status IS NOT NULL THEN 'HTTP ' || http_status ELSE status END)`;
-const DIM_RAW: Record<'user' | 'wsb' | 'err', { keys: string; where: string }> = {
-  user: { keys: `COALESCE(user_id, ''), ''`, where: '' },
-  wsb: { keys: `COALESCE(workspace, ''), COALESCE(git_branch, '')`, where: '' },
-  err: { keys: `${MODEL}, ${ERROR_TYPE}`, where: `AND status IN ('error','timeout')` },
-};
-
 export class LedgerQueries {
+  /** Offset functions carry their own caches; keep one per zone for the life of the ledger. */
+  private readonly zones = new Map<string, OffsetAt>();
+
   constructor(
     private readonly ldb: () => LedgerDb,
     private readonly now: () => number = Date.now,
   ) {}
+
+  private offsets(tz: TimeZoneSpec): OffsetAt {
+    const key = JSON.stringify(tz);
+    let fn = this.zones.get(key);
+    if (!fn) this.zones.set(key, (fn = offsetFunction(tz)));
+    return fn;
+  }
 
   private all(sql: string, params: (string | number | null)[]): Row[] {
     return this.ldb().all(sql, params);
   }
 
   summary(range: RangeInput): Totals {
-    const r = resolveRange(range, this.now());
-    const { full, edges } = split(r, SLOT_MS);
     const t = emptyTotals();
-    if (full) addCounts(t, this.all(`SELECT ${ROLL_COUNTS} FROM roll_slot WHERE slot >= ? AND slot < ?`, full.map(unitIndex))[0]);
-    for (const [a, b] of edges) addCounts(t, this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(a), iso(b)])[0]);
+    for (const piece of pieces(resolveRange(range, this.now()), true)) {
+      addCounts(t, piece.table === 'raw'
+        ? this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(piece.from), iso(piece.to)])[0]
+        : this.all(`SELECT ${ROLL_COUNTS} FROM roll_${piece.table} WHERE ${piece.table} >= ? AND ${piece.table} < ?`, [piece.lo, piece.hi])[0]);
+    }
     return finish(t);
   }
 
-  byModel(range: RangeInput): ModelStats[] {
+  /**
+   * Per model, most expensive first. Percentiles are exact while the range holds at most
+   * `exactPercentileLimit` latencies (default EXACT_PERCENTILE_LIMIT), else from histograms.
+   */
+  byModel(range: RangeInput, options: { exactPercentileLimit?: number } = {}): ModelStats[] {
+    const exactLimit = options.exactPercentileLimit ?? EXACT_PERCENTILE_LIMIT;
     const r = resolveRange(range, this.now());
-    const { full, edges } = split(r, DAY_MS);
+    const { months, days, raw } = calendarPieces(r);
     const models = new Map<string, { t: Totals; lat: LatencyAccumulator }>();
     const entry = (m: string) => {
       let e = models.get(m);
       if (!e) models.set(m, (e = { t: emptyTotals(), lat: new LatencyAccumulator() }));
       return e;
     };
-    const days = full?.map(dayKey);
-    if (days) {
+    const rollups: ['month' | 'day', [string, string]][] = [...(months ? [['month', months] as ['month', [string, string]]] : []), ...days.map((d) => ['day', d] as ['day', [string, string]])];
+    for (const [period, bounds] of rollups) {
       for (const v of this.all(`SELECT model, ${ROLL_COUNTS}, SUM(latency_n), SUM(latency_sum), SUM(latency_sumsq)
-          FROM roll_day_model WHERE day >= ? AND day < ? GROUP BY model`, days)) {
+          FROM roll_${period}_model WHERE ${period} >= ? AND ${period} < ? GROUP BY model`, bounds)) {
         const e = entry(v[0] as string);
         addCounts(e.t, v, 1);
         e.lat.addSums(num(v[8]), num(v[9]), num(v[10]));
       }
     }
-    for (const [a, b] of edges) {
-      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(a), iso(b)])) {
-        addCounts(entry(v[0] as string).t, v, 1);
+    for (const [a, b] of raw) {
+      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS}, ${RAW_LATENCY_SUMS} FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(a), iso(b)])) {
+        const e = entry(v[0] as string);
+        addCounts(e.t, v, 1);
+        e.lat.addSums(num(v[8]), num(v[9]), num(v[10]));
       }
-      for (const [m, ms] of this.latencies(a, b)) entry(m).lat.addValue(ms);
     }
     const totalLatencies = [...models.values()].reduce((n, e) => n + e.lat.n, 0);
     let exact: Map<string, number[]> | undefined;
-    if (totalLatencies <= EXACT_PERCENTILE_LIMIT) {
+    if (totalLatencies <= exactLimit) {
       exact = groupValues(this.latencies(r.from, r.to));
-    } else if (days) {
-      for (const [m, hist] of this.all('SELECT model, latency_hist FROM roll_day_model WHERE day >= ? AND day < ? AND latency_n > 0', days)) {
-        entry(m as string).lat.addHistogram(parseHistogram(hist as string));
+    } else {
+      for (const [period, bounds] of rollups) {
+        for (const [m, hist] of this.all(`SELECT model, latency_hist FROM roll_${period}_model WHERE ${period} >= ? AND ${period} < ? AND latency_n > 0`, bounds)) {
+          entry(m as string).lat.addHistogram(hist as Uint8Array);
+        }
+      }
+      for (const [a, b] of raw) {
+        for (const [m, bucket, count] of this.all(`SELECT ${MODEL}, ${LATENCY_BUCKET_SQL}, COUNT(*) FROM generations
+            WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL GROUP BY 1, 2`, [iso(a), iso(b)])) {
+          entry(m as string).lat.addBucket(bucket as number, count as number);
+        }
       }
     }
     const all = [...models.entries()].map(([model, e]) => ({ model, t: finish(e.t), lat: e.lat }));
@@ -204,11 +163,11 @@ export class LedgerQueries {
 
   /** Per local day, every day of the range present (zeros where nothing happened). */
   dailySeries(range: RangeInput, tz: TimeZoneSpec = 'utc'): DayPoint[] {
-    const offsetAt = offsetFunction(tz);
+    const offsetAt = this.offsets(tz);
     const r = this.boundedRange(range);
     const days = new Map<string, DayPoint>(daysBetween(r.from, r.to, offsetAt).map((day) => [day, { day, ...emptyTotals() }]));
-    this.forEachSlotOrRow(r, (ms, v) => {
-      const p = days.get(localDay(ms, offsetAt));
+    this.grouped(r, offsetAt, (start) => `(${start} + ?) / 86400`, (sec) => Math.floor(sec / 86_400), (key, v) => {
+      const p = days.get(dayKey(key));
       if (p) addCounts(p, v);
     });
     return [...days.values()].map(finish);
@@ -216,9 +175,8 @@ export class LedgerQueries {
 
   /** Requests per local hour of day (0–23) over the range. */
   hourlyDistribution(range: RangeInput, tz: TimeZoneSpec = 'utc'): HourPoint[] {
-    const offsetAt = offsetFunction(tz);
     const hours = Array.from({ length: 24 }, (_, hour) => ({ hour, ...emptyTotals() }));
-    this.forEachSlotOrRow(this.boundedRange(range), (ms, v) => addCounts(hours[localHour(ms, offsetAt)], v));
+    this.grouped(this.boundedRange(range), this.offsets(tz), (start) => `((${start} + ?) % 86400) / 3600`, (sec) => Math.floor((sec % 86_400) / 3_600), (key, v) => addCounts(hours[key], v));
     return hours.map(finish);
   }
 
@@ -230,25 +188,32 @@ export class LedgerQueries {
     return { from, to: r.to === Infinity ? this.now() + 1 : r.to };
   }
 
-  /** Calls `fn` with (instant, counts) for every whole slot in the range and every edge row. */
-  private forEachSlotOrRow(r: ResolvedRange, fn: (ms: number, v: Row) => void): void {
-    const { full, edges } = split(r, SLOT_MS);
-    if (full) {
-      for (const v of this.all(`SELECT slot, requests, errors, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost
-          FROM roll_slot WHERE slot >= ? AND slot < ?`, full.map(unitIndex))) {
-        fn((v[0] as number) * SLOT_MS, v.slice(1));
-      }
-    }
-    for (const [a, b] of edges) {
-      for (const v of this.all(`SELECT ts, 1, CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END, prompt_tokens,
-          completion_tokens, reasoning_tokens, cached_tokens, total_cost FROM generations WHERE ts >= ? AND ts < ?`, [iso(a), iso(b)])) {
-        fn(Date.parse(v[0] as string), v.slice(1));
+  /**
+   * Counts over the range grouped by a key of local time. `keySql` turns a unit's start (epoch
+   * seconds, SQL) plus the bound offset into the key; `keyOf` does the same in JS for raw pieces,
+   * which lie inside one slot. Per constant-offset segment, whole-hour offsets read hourly
+   * rollups; half-hour zones read 15-minute slots.
+   */
+  private grouped(r: ResolvedRange, offsetAt: OffsetAt, keySql: (startSeconds: string) => string, keyOf: (localSeconds: number) => number, add: (key: number, v: Row) => void): void {
+    for (const segment of offsetSegments(r, offsetAt)) {
+      const offsetSeconds = segment.offset * 60;
+      for (const piece of pieces(segment, segment.offset % 60 === 0)) {
+        if (piece.table === 'raw') {
+          const v = this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(piece.from), iso(piece.to)])[0];
+          if (num(v[0])) add(keyOf(Math.floor(piece.from / 1000) + offsetSeconds), v);
+          continue;
+        }
+        const start = `${piece.table} * ${PIECE_SECONDS[piece.table]}`;
+        for (const v of this.all(`SELECT ${keySql(start)} AS k, ${ROLL_COUNTS} FROM roll_${piece.table}
+            WHERE ${piece.table} >= ? AND ${piece.table} < ? GROUP BY k`, [offsetSeconds, piece.lo, piece.hi])) {
+          add(v[0] as number, v.slice(1));
+        }
       }
     }
   }
 
   /** Totals per (k1, k2) of one rollup dimension over the range. */
-  private dimension(dim: 'user' | 'wsb' | 'err', range: RangeInput): Map<string, GroupTotals & { k1: string; k2: string }> {
+  private dimension(dim: Dimension, range: RangeInput): Map<string, GroupTotals & { k1: string; k2: string }> {
     const r = resolveRange(range, this.now());
     const { full, edges } = split(r, DAY_MS);
     const groups = new Map<string, GroupTotals & { k1: string; k2: string }>();
@@ -265,7 +230,7 @@ export class LedgerQueries {
       this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), SUM(cost) FROM roll_day_dim
         WHERE dim = ? AND day >= ? AND day < ? GROUP BY k1, k2`, [dim, ...full.map(dayKey)]).forEach(add);
     }
-    const { keys, where } = DIM_RAW[dim];
+    const { keys, where } = DIMENSION_SQL[dim];
     for (const [a, b] of edges) {
       this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
         TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
@@ -324,7 +289,7 @@ export class LedgerQueries {
   /** Spend today and this month (local calendar of `tz`), and today's requests made through this extension. */
   budgetTotals(tz: TimeZoneSpec = 'utc'): { today: Totals; month: Totals; todayViaExtension: Totals } {
     const now = this.now();
-    const offsetAt = offsetFunction(tz);
+    const offsetAt = this.offsets(tz);
     const today = localDay(now, offsetAt);
     const dayStart = startOfLocalDay(today, offsetAt);
     const monthStart = startOfLocalDay(`${today.slice(0, 7)}-01`, offsetAt);

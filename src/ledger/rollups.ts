@@ -4,31 +4,23 @@
  * that row's contribution in the same transaction, so the rollups always equal an aggregate of
  * the raw table (tests compare the two).
  *
+ * - `roll_hour`: totals per UTC hour: long ranges and whole-hour time zones read these.
  * - `roll_slot`: totals per 15-minute UTC slot. 15 minutes divides every time-zone offset in
- *   use, so local days and hours are whole sets of slots.
- * - `roll_day_model`: per UTC day and model, with latency sums (mean, stdev) and a log-bucketed
- *   latency histogram (percentiles within ±4.5%, see latencyBucket).
+ *   use, so the edges of a range and half-hour zones are whole sets of slots.
+ * - `roll_day_model` / `roll_month_model`: per UTC day (month) and model, with latency sums
+ *   (mean, stdev) and a log-bucketed latency histogram (percentiles within ±4.5%, see
+ *   histogram.ts). Months let a year-long range read hundreds of rows instead of thousands.
  * - `roll_day_dim`: per UTC day, requests/cost by user, by workspace + git branch, and error
  *   counts by model + error type.
  */
-import type { Database, Statement } from './sqljs';
+import type { Database, SqlValue, Statement } from './sqljs';
+import { decodeHistogram, encodeHistogram, latencyBucket } from './histogram';
 import { ERROR_STATUSES } from './normalize';
 import type { StoredGeneration } from './types';
 
 export const SLOT_MS = 15 * 60_000;
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
-
-/** Buckets per doubling: bucket i holds latencies in [2^(i/8), 2^((i+1)/8)) ms. */
-const BUCKETS_PER_DOUBLING = 8;
-
-export function latencyBucket(ms: number): number {
-  return ms <= 1 ? 0 : Math.floor(BUCKETS_PER_DOUBLING * Math.log2(ms));
-}
-
-/** Geometric middle of a bucket: at most 2^(1/16) − 1 ≈ 4.4% from any latency in it. */
-export function bucketValue(bucket: number): number {
-  return 2 ** ((bucket + 0.5) / BUCKETS_PER_DOUBLING);
-}
 
 /** The columns a row's contribution depends on. */
 export type RollupSource = Pick<
@@ -79,7 +71,9 @@ const emptyTotals = (): Totals => ({
 /** Contributions of a set of rows, added (sign 1) or removed (sign −1), ready to be written. */
 export class RollupDelta {
   readonly slots = new Map<number, Totals>();
-  readonly dayModels = new Map<string, Totals>();
+  readonly hours = new Map<number, Totals>();
+  /** Keyed by JSON [table, period, model]. */
+  readonly models = new Map<string, Totals>();
   readonly dims = new Map<string, Totals>();
 
   add(row: RollupSource, sign: 1 | -1): void {
@@ -105,7 +99,9 @@ export class RollupDelta {
       }
     };
     apply(entry(this.slots, Math.floor(ms / SLOT_MS)), true);
-    apply(entry(this.dayModels, JSON.stringify([day, model])), true);
+    apply(entry(this.hours, Math.floor(ms / HOUR_MS)), true);
+    apply(entry(this.models, JSON.stringify(['day', day, model])), true);
+    apply(entry(this.models, JSON.stringify(['month', day.slice(0, 7), model])), true);
     apply(entry(this.dims, JSON.stringify([day, 'user', row.user_id ?? '', ''])), false);
     apply(entry(this.dims, JSON.stringify([day, 'wsb', row.workspace ?? '', row.git_branch ?? ''])), false);
     if (isError) apply(entry(this.dims, JSON.stringify([day, 'err', model, errorType(row)])), false);
@@ -129,13 +125,23 @@ const TOKEN_SUMS = `prompt_tokens = prompt_tokens + excluded.prompt_tokens,
   cached_tokens = cached_tokens + excluded.cached_tokens, cost = cost + excluded.cost,
   latency_n = latency_n + excluded.latency_n, latency_sum = latency_sum + excluded.latency_sum`;
 
+/** Statements of roll_day_model / roll_month_model (`period` is the table's day or month column). */
+function modelSql(period: 'day' | 'month') {
+  return {
+    hist: `SELECT latency_hist FROM roll_${period}_model WHERE ${period} = ? AND model = ?`,
+    upsert: `INSERT INTO roll_${period}_model VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (${period}, model) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS},
+      latency_sumsq = latency_sumsq + excluded.latency_sumsq, latency_hist = excluded.latency_hist`,
+    prune: `DELETE FROM roll_${period}_model WHERE ${period} = ? AND model = ? AND requests <= 0`,
+  };
+}
+
 export const ROLLUP_SQL = {
   slot: `INSERT INTO roll_slot VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (slot) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS}`,
   slotPrune: 'DELETE FROM roll_slot WHERE slot = ? AND requests <= 0',
-  dayModelHist: 'SELECT latency_hist FROM roll_day_model WHERE day = ? AND model = ?',
-  dayModel: `INSERT INTO roll_day_model VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (day, model) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS},
-    latency_sumsq = latency_sumsq + excluded.latency_sumsq, latency_hist = excluded.latency_hist`,
-  dayModelPrune: 'DELETE FROM roll_day_model WHERE day = ? AND model = ? AND requests <= 0',
+  hour: `INSERT INTO roll_hour VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hour) DO UPDATE SET ${SUMS}, ${TOKEN_SUMS}`,
+  hourPrune: 'DELETE FROM roll_hour WHERE hour = ? AND requests <= 0',
+  day: modelSql('day'),
+  month: modelSql('month'),
   dim: `INSERT INTO roll_day_dim VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (day, dim, k1, k2) DO UPDATE SET ${SUMS},
     tokens = tokens + excluded.tokens, cost = cost + excluded.cost`,
   dimPrune: 'DELETE FROM roll_day_dim WHERE day = ? AND dim = ? AND k1 = ? AND k2 = ? AND requests <= 0',
@@ -143,55 +149,41 @@ export const ROLLUP_SQL = {
 
 type StatementSource = (sql: string) => Statement;
 
-export function parseHistogram(json: string | null | undefined): Map<number, number> {
-  const hist = new Map<number, number>();
-  if (!json) return hist;
-  for (const [k, v] of Object.entries(JSON.parse(json) as Record<string, number>)) hist.set(Number(k), v);
-  return hist;
-}
-
-function mergeHistogram(hist: Map<number, number>, delta: Map<number, number>): string {
-  for (const [b, n] of delta) {
-    const c = (hist.get(b) ?? 0) + n;
-    if (c > 0) hist.set(b, c);
-    else hist.delete(b);
-  }
-  const out: Record<string, number> = {};
-  for (const [b, n] of [...hist].sort((x, y) => x[0] - y[0])) out[b] = n;
-  return JSON.stringify(out);
-}
-
 /** Parsed histograms of recently written (day, model) rows; bounded, so it cannot grow with the ledger. */
 const HISTOGRAM_CACHE_LIMIT = 512;
 
 /**
  * Writes a delta into the rollup tables (inside the caller's transaction). `histograms` caches
- * the parsed stored histograms by key; the caller must clear it whenever the rows may have
- * changed behind it (rollback, deletions).
+ * the stored histograms by key; the caller must clear it whenever the rows may have changed
+ * behind it (rollback, deletions).
  */
-export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta, histograms = new Map<string, Map<number, number>>()): void {
+export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta, histograms = new Map<string, Uint32Array>()): void {
   const removed = (t: Totals) => t.requests < 0;
+  const totals = (t: Totals) => [t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum];
   for (const [slot, t] of delta.slots) {
-    stmt(ROLLUP_SQL.slot).run([slot, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum]);
+    stmt(ROLLUP_SQL.slot).run([slot, ...totals(t)]);
     if (removed(t)) stmt(ROLLUP_SQL.slotPrune).run([slot]);
   }
-  for (const [key, t] of delta.dayModels) {
-    const [day, model] = JSON.parse(key) as [string, string];
-    let cached = histograms.get(key);
-    if (!cached) {
-      const read = stmt(ROLLUP_SQL.dayModelHist);
-      read.bind([day, model]);
-      cached = parseHistogram(read.step() ? (read.get()[0] as string) : null);
+  for (const [hour, t] of delta.hours) {
+    stmt(ROLLUP_SQL.hour).run([hour, ...totals(t)]);
+    if (removed(t)) stmt(ROLLUP_SQL.hourPrune).run([hour]);
+  }
+  for (const [key, t] of delta.models) {
+    const [table, period, model] = JSON.parse(key) as ['day' | 'month', string, string];
+    const sql = ROLLUP_SQL[table];
+    let hist = histograms.get(key);
+    if (!hist) {
+      const read = stmt(sql.hist);
+      read.bind([period, model]);
+      hist = decodeHistogram(read.step() ? (read.get()[0] as Uint8Array) : null);
       read.reset();
       if (histograms.size >= HISTOGRAM_CACHE_LIMIT) histograms.clear();
-      histograms.set(key, cached);
+      histograms.set(key, hist);
     }
-    const hist = mergeHistogram(cached, t.hist);
-    stmt(ROLLUP_SQL.dayModel).run([
-      day, model, t.requests, t.errors, t.prompt, t.completion, t.reasoning, t.cached, t.cost, t.latN, t.latSum, t.latSumSq, hist,
-    ]);
+    for (const [b, n] of t.hist) hist[b] = Math.max(0, hist[b] + n);
+    stmt(sql.upsert).run([period, model, ...totals(t), t.latSumSq, encodeHistogram(hist)]);
     if (removed(t)) {
-      stmt(ROLLUP_SQL.dayModelPrune).run([day, model]);
+      stmt(sql.prune).run([period, model]);
       histograms.delete(key);
     }
   }
@@ -199,6 +191,24 @@ export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta, hist
     const [day, dim, k1, k2] = JSON.parse(key) as [string, string, string, string];
     stmt(ROLLUP_SQL.dim).run([day, dim, k1, k2, t.requests, t.errors, t.prompt + t.completion, t.cost]);
     if (removed(t)) stmt(ROLLUP_SQL.dimPrune).run([day, dim, k1, k2]);
+  }
+}
+
+/**
+ * Removes from each month row what its day rows in [fromDay, toDay) hold (sums and histograms):
+ * used before those day rows are deleted, so the month keeps only the days that remain.
+ */
+export function subtractDaysFromMonths(stmt: StatementSource, all: (sql: string, params: SqlValue[]) => SqlValue[][], fromDay: string, toDay: string): void {
+  for (const [month, model, ...v] of all(`SELECT substr(day, 1, 7), model, SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens),
+      SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost), SUM(latency_n), SUM(latency_sum), SUM(latency_sumsq)
+      FROM roll_day_model WHERE day >= ? AND day < ? GROUP BY 1, 2`, [fromDay, toDay])) {
+    const hist = decodeHistogram(all(ROLLUP_SQL.month.hist, [month, model])[0]?.[0] as Uint8Array | undefined);
+    for (const [blob] of all('SELECT latency_hist FROM roll_day_model WHERE day >= ? AND day < ? AND model = ?', [fromDay, toDay, model])) {
+      const day = decodeHistogram(blob as Uint8Array);
+      for (let b = 0; b < hist.length; b++) hist[b] = Math.max(0, hist[b] - day[b]);
+    }
+    stmt(ROLLUP_SQL.month.upsert).run([month, model, ...v.map((x) => -(x as number)), encodeHistogram(hist)]);
+    stmt(ROLLUP_SQL.month.prune).run([month, model]);
   }
 }
 
@@ -220,7 +230,7 @@ export function readRollupSources(db: Database, where: string, params: (string |
 
 /** Recomputes every rollup from the raw rows (migration, bulk load). Caller holds a transaction. */
 export function rebuildRollups(db: Database): void {
-  db.exec('DELETE FROM roll_slot; DELETE FROM roll_day_model; DELETE FROM roll_day_dim;');
+  db.exec('DELETE FROM roll_slot; DELETE FROM roll_hour; DELETE FROM roll_day_model; DELETE FROM roll_month_model; DELETE FROM roll_day_dim;');
   const delta = new RollupDelta();
   readRollupSources(db, '', [], (row) => delta.add(row, 1));
   const statements = new Map<string, Statement>();

@@ -7,7 +7,7 @@
  *
  * v1: the raw tables — generations, the tamper-evidence chain, journal bookkeeping (positions
  *     and updates that arrived before their row), activity, credit snapshots, the price cache.
- * v2: maintained rollups (15-minute totals, per-day-and-model totals with a latency histogram,
+ * v2: maintained rollups (hourly and 15-minute totals, per-day/month-and-model totals with a latency histogram,
  *     per-day user / workspace-branch / error counts) and a covering index for exact
  *     percentiles. Raw aggregates over a million rows took seconds in sql.js; the dashboard
  *     needs them in milliseconds. The migration builds the rollups from the existing rows.
@@ -132,14 +132,30 @@ CREATE TABLE roll_slot (
   reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
   cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL
 );
+CREATE TABLE roll_hour (
+  hour INTEGER PRIMARY KEY,
+  requests INTEGER NOT NULL, errors INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL
+);
 CREATE TABLE roll_day_model (
   day TEXT NOT NULL, model TEXT NOT NULL,
   requests INTEGER NOT NULL, errors INTEGER NOT NULL,
   prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
   reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
   cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL, latency_sumsq REAL NOT NULL,
-  latency_hist TEXT NOT NULL,
+  latency_hist BLOB NOT NULL,
   PRIMARY KEY (day, model)
+) WITHOUT ROWID;
+CREATE TABLE roll_month_model (
+  month TEXT NOT NULL, model TEXT NOT NULL,
+  requests INTEGER NOT NULL, errors INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cost REAL NOT NULL, latency_n INTEGER NOT NULL, latency_sum REAL NOT NULL, latency_sumsq REAL NOT NULL,
+  latency_hist BLOB NOT NULL,
+  PRIMARY KEY (month, model)
 ) WITHOUT ROWID;
 CREATE TABLE roll_day_dim (
   day TEXT NOT NULL, dim TEXT NOT NULL, k1 TEXT NOT NULL, k2 TEXT NOT NULL,

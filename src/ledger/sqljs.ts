@@ -38,7 +38,7 @@ export interface SqlJsStatic {
   Database: new (data?: Uint8Array | null) => Database;
 }
 
-type InitSqlJs = (config: { wasmBinary: Uint8Array }) => Promise<SqlJsStatic>;
+type InitSqlJs = (config: { wasmBinary: Uint8Array; useOldExtensionFunctions?: boolean }) => Promise<SqlJsStatic>;
 
 let loading: { wasmPath: string; promise: Promise<SqlJsStatic> } | undefined;
 
@@ -67,7 +67,8 @@ export function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const initSqlJs = require('sql.js') as InitSqlJs;
     initCalled = true;
-    return initSqlJs({ wasmBinary });
+    // SQLite's own math functions instead of sql.js's deprecated extension functions.
+    return initSqlJs({ wasmBinary, useOldExtensionFunctions: false });
   })();
   loading = { wasmPath, promise };
   promise.catch(() => {

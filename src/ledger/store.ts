@@ -31,15 +31,24 @@
  *    damaged snapshot is renamed `ledger.sqlite.corrupt-<time>`, reported through `onWarning`,
  *    and the previous snapshot + journals take its place. A torn last line (a process killed
  *    mid-write) fails its checksum and is skipped with a log line; it was never acknowledged.
- * 5. Journals are deleted only when their writer is finished (closed, or dead on this host), the
- *    older of the two kept snapshots already contains all of them, and they have been idle for
- *    `compactGraceMs` (so every live window has read them). A window that still finds an unread
- *    journal gone reloads from the snapshot, which contains it.
+ * 5. Journals are deleted (compacted) only when their writer is finished (closed, or dead on
+ *    this host), the older of the two kept snapshots already contains all of them, and they have
+ *    been idle for `compactGraceMs`. Each deletion is first logged in `journal/compacted.log`; a
+ *    window that finds there a journal it had not finished applying (it was asleep, or opened
+ *    long ago) reloads from the snapshot, which contains it. So a record leaves the journals only
+ *    after two durable snapshots hold it, and no window can miss it.
  * 6. Tamper evidence (chain.ts): every insert, update and dated deletion extends a hash chain
  *    stored in the database; `verify()` recomputes it and every row's hash.
+ * 7. Queries read maintained rollup tables (rollups.ts), updated in the same transaction as the
+ *    rows, so dashboard cost depends on the time span asked about, not on the ledger's size.
  *
- * Costs: a write is O(log n); a snapshot is O(n) but off the write path (it only delays queued
- * appends while `export()` runs, tens of ms per 100k rows); loading is O(n).
+ * Costs: a write is O(log n) in memory plus one journal line (fsync shared by concurrent
+ * writes); a snapshot is O(n) but off the write path (`export()` blocks the thread for roughly
+ * 0.2 s per 100k rows, and only runs after a quiet period); loading is O(n).
+ * Known limit: two windows changing the same row at the same moment (or a deletion racing an
+ * insert of an older row) may be applied in different orders by different windows; the window
+ * that writes the snapshot decides. Generation ids belong to one window's request, so this does
+ * not arise from normal use.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -47,18 +56,19 @@ import { randomBytes } from 'node:crypto';
 import type { ModelInfo } from '../openrouter/types';
 import { silentLogger, tagged, type Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
-import { chainHead, type ChainHead, verifyChain, type IntegrityReport } from './chain';
+import { type ChainHead, verifyChain, type IntegrityReport } from './chain';
 import { exportRange, type ExportFormat, type ExportOptions, type ExportResult } from './exporter';
-import { applyRecords, isWriterDead, JournalFollower, journalFile, newWriterId } from './follow';
+import { applyRecords, JournalFollower, journalFile, newWriterId } from './follow';
 import { readImportFile, type ImportFormat, type ImportRejection } from './importer';
 import { JournalWriter, type JournalRecord } from './journal';
 import { loadDatabase } from './loader';
 import { SnapshotLock } from './lock';
 import { normalizeGeneration, normalizePatch, parseTimestamp, toIso } from './normalize';
-import type { LedgerOp } from './ops';
+import type { DeleteScope, LedgerOp } from './ops';
 import { LedgerQueries } from './queries';
 import { DAY_MS } from './rollups';
-import { SNAPSHOT_FILE, writeHead, writeSnapshot } from './snapshot';
+import { SNAPSHOT_FILE } from './snapshot';
+import { Snapshotter } from './snapshotter';
 import { loadSqlJs, type SqlJsStatic } from './sqljs';
 import { normalizeActivity, normalizeCredit } from './records';
 import type {
@@ -120,13 +130,8 @@ export class Ledger {
   private follower: JournalFollower;
   private readonly writer: JournalWriter;
   private readonly lock: SnapshotLock;
+  private readonly snapshots: Snapshotter;
   private pollTimer: NodeJS.Timeout | undefined;
-  private snapshotTimer: NodeJS.Timeout | undefined;
-  private firstUnsavedAt: number | undefined;
-  private lastChangeAt = 0;
-  private lastSnapshotCostMs = 0;
-  private vacuumPending = false;
-  private lastIncluded: Map<string, number> | undefined;
   private serialQueue: Promise<unknown> = Promise.resolve();
   private closing = false;
 
@@ -146,11 +151,16 @@ export class Ledger {
     this.follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn);
     this.writer = new JournalWriter(journalFile(this.journalDir, this.writerId), this.onOwnDurable, this.logger);
     this.lock = new SnapshotLock(path.join(this.dir, 'ledger.lock'), this.writerId, this.opt.lockStaleMs, this.logger);
+    this.snapshots = new Snapshotter({
+      dir: this.dir, journalDir: this.journalDir, writerId: this.writerId, lock: this.lock, logger: this.logger, warn: this.warn,
+      ldb: () => this.ldb, positions: () => this.follower.positions, serial: (fn) => this.serial(fn), timing: this.opt,
+    });
   }
 
   /** @internal Loads the snapshot, replays journals, starts the journal and the poll timer. */
   async open(): Promise<void> {
     await fs.mkdir(this.journalDir, { recursive: true });
+    await this.follower.skipPastCompactions();
     const loaded = await loadDatabase(this.sql, this.dir, this.logger, this.warn);
     this.ldb = loaded.ldb;
     this.anchor = loaded.anchor;
@@ -159,8 +169,14 @@ export class Ledger {
     await this.writer.open();
     if (loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
     await this.lock.acquireOrRenew();
-    this.scheduleSnapshot();
-    this.pollTimer = setInterval(() => void this.serial(() => this.tick()), this.opt.pollIntervalMs);
+    this.snapshots.schedule();
+    let tickQueued = false;
+    this.pollTimer = setInterval(() => {
+      // A slow snapshot must not pile up ticks behind it.
+      if (tickQueued) return;
+      tickQueued = true;
+      void this.serial(() => this.tick()).finally(() => (tickQueued = false));
+    }, this.opt.pollIntervalMs);
     this.pollTimer.unref();
     this.logger.info(`Opened (${this.rowCount()} requests; ${this.lock.held ? 'writes' : 'follows'} ledger.sqlite).`);
   }
@@ -268,27 +284,39 @@ export class Ledger {
     return verifyChain(this.ldb.db, this.anchor, onProgress);
   }
 
-  /** Deletes everything dated more than `days` days ago; 0 keeps everything. Returns deleted requests. */
+  /**
+   * Deletes requests and credit snapshots more than `days` days old (0 keeps everything);
+   * OpenRouter's activity history is kept. Returns the number of requests deleted.
+   */
   async applyRetention(days: number, now = Date.now()): Promise<number> {
     if (!Number.isFinite(days) || days < 0) throw new RangeError('Retention must be a number of days ≥ 0.');
     if (days === 0) return 0;
-    return this.deleteBefore(now - days * DAY_MS);
+    return this.deleteBefore(now - days * DAY_MS, 'retention');
   }
 
-  /** Deletes requests, credit snapshots and activity dated before `date`; the next snapshot is compacted. */
-  async deleteBefore(date: string | number): Promise<number> {
+  /**
+   * Deletes requests, credit snapshots and (scope `all`, the default) activity days dated before
+   * `date`. The deletion is a chain entry, so verify() does not report the rows as removed; the
+   * next snapshot is compacted (VACUUM). Returns the number of requests deleted.
+   */
+  async deleteBefore(date: string | number, scope: DeleteScope = 'all'): Promise<number> {
     const cutoff = parseTimestamp(date);
     if (cutoff === undefined) throw new RangeError(`Not a valid date: ${String(date)}`);
-    const deleted = await this.write<number>({ k: 'del', before: toIso(cutoff) });
-    if (deleted > 0) this.vacuumPending = true;
+    const deleted = await this.write<number>({ k: 'del', before: toIso(cutoff), scope });
+    if (deleted > 0) this.snapshots.compactFileNextTime();
     return deleted;
+  }
+
+  /** Applies other windows' new records now (they are also picked up every `pollIntervalMs`). */
+  async refresh(): Promise<void> {
+    await this.serial(() => this.catchUpOthers());
   }
 
   /** Waits for pending appends and, in the window that writes ledger.sqlite, saves it now. */
   async flush(): Promise<void> {
     await this.writer.flush();
     await this.serial(async () => {
-      if (await this.lock.acquireOrRenew()) await this.snapshot();
+      if (await this.lock.acquireOrRenew()) await this.snapshots.snapshot();
     });
   }
 
@@ -297,12 +325,12 @@ export class Ledger {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.pollTimer);
-    clearTimeout(this.snapshotTimer);
+    this.snapshots.stop();
     await this.writer.close();
     await this.serial(async () => {
       await this.catchUpOthers().catch((err) => this.logger.warn(`Final catch-up failed: ${(err as Error).message}`));
       if (await this.lock.acquireOrRenew()) {
-        await this.snapshot();
+        await this.snapshots.snapshot();
         await this.lock.release();
       }
     });
@@ -357,7 +385,7 @@ export class Ledger {
   private async catchUpOthers(): Promise<void> {
     const result = await this.follower.catchUp(() => this.ldb);
     if (result.vanished.length) {
-      await this.reload(`journal(s) ${result.vanished.join(', ')} were removed before this window had read them`);
+      await this.reload(`journal(s) ${result.vanished.join(', ')} were compacted before this window had read all of them`);
       return;
     }
     if (!result.writers.length) return;
@@ -376,8 +404,9 @@ export class Ledger {
     this.warn({ kind: 'reloaded', message });
     const resume = await this.writer.pause();
     try {
-      const loaded = await loadDatabase(this.sql, this.dir, this.logger, this.warn);
       const follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn);
+      await follower.skipPastCompactions();
+      const loaded = await loadDatabase(this.sql, this.dir, this.logger, this.warn);
       follower.reset(loaded.ldb);
       await follower.catchUp(() => loaded.ldb, true);
       const old = this.ldb;
@@ -392,64 +421,6 @@ export class Ledger {
   }
 
   private changed(): void {
-    this.lastChangeAt = Date.now();
-    this.firstUnsavedAt ??= this.lastChangeAt;
-    this.scheduleSnapshot();
-  }
-
-  private scheduleSnapshot(): void {
-    if (this.closing || !this.lock.held || this.firstUnsavedAt === undefined) return;
-    const maxDelay = Math.max(this.opt.maxSnapshotDelayMs, 10 * this.lastSnapshotCostMs);
-    const due = Math.min(this.lastChangeAt + this.opt.snapshotDelayMs, this.firstUnsavedAt + maxDelay);
-    clearTimeout(this.snapshotTimer);
-    this.snapshotTimer = setTimeout(() => void this.serial(() => this.snapshot()), Math.max(0, due - Date.now()));
-    this.snapshotTimer.unref();
-  }
-
-  /** Saves ledger.sqlite (lock holder only, inside `serial`), then compacts finished journals. */
-  private async snapshot(): Promise<void> {
-    if (this.firstUnsavedAt === undefined || !(await this.lock.acquireOrRenew())) return;
-    const started = Date.now();
-    const snapshotId = randomBytes(8).toString('hex');
-    this.ldb.stmt("INSERT INTO meta (key, value) VALUES ('snapshot_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run([snapshotId]);
-    if (this.vacuumPending) {
-      this.ldb.db.exec('VACUUM');
-      this.vacuumPending = false;
-    }
-    const included = new Map([...this.follower.positions].map(([w, p]) => [w, p.offset]));
-    const head = chainHead(this.ldb.db);
-    const bytes = this.ldb.exportBytes();
-    this.firstUnsavedAt = undefined;
-    try {
-      await writeSnapshot(this.dir, bytes, this.writerId);
-      await writeHead(this.dir, head && { ...head, snapshotId });
-    } catch (err) {
-      const message = `Could not save ledger.sqlite (${(err as Error).message}); the journals still hold every request, retrying.`;
-      this.logger.warn(message);
-      this.warn({ kind: 'snapshot-failed', message });
-      this.firstUnsavedAt ??= Date.now();
-      this.scheduleSnapshot();
-      return;
-    }
-    this.lastSnapshotCostMs = Date.now() - started;
-    this.logger.debug(`Saved ledger.sqlite (${bytes.length} bytes) in ${this.lastSnapshotCostMs} ms.`);
-    const olderSnapshot = this.lastIncluded;
-    this.lastIncluded = included;
-    if (olderSnapshot) await this.compactJournals(olderSnapshot);
-  }
-
-  /** Deletes finished journals that even the older kept snapshot (ledger.sqlite.prev) contains in full. */
-  private async compactJournals(olderSnapshot: Map<string, number>): Promise<void> {
-    for (const [writer, includedOffset] of olderSnapshot) {
-      const pos = this.follower.positions.get(writer);
-      if (writer === this.writerId || !pos || includedOffset < pos.offset) continue;
-      if (!pos.closed && !isWriterDead(writer)) continue;
-      const file = journalFile(this.journalDir, writer);
-      const stat = await fs.stat(file).catch(() => undefined);
-      if (!stat || Date.now() - stat.mtimeMs < this.opt.compactGraceMs) continue;
-      if (!(await this.lock.acquireOrRenew())) return;
-      await fs.rm(file, { force: true });
-      this.logger.debug(`Compacted journal ${writer} (contained in both snapshots).`);
-    }
+    this.snapshots.changed();
   }
 }

@@ -62,7 +62,8 @@ export function offsetFunction(tz: TimeZoneSpec = 'utc'): OffsetAt {
 
 /**
  * Offsets of an IANA zone. Formatting a date per row would dominate a query, so the offset is
- * cached per UTC hour; an hour in which the offset changes (a DST switch) is looked up exactly.
+ * cached per UTC day (a zone changes its offset at most once a day); a day in which it changes
+ * (a DST switch) is cached per hour, and an hour in which it changes is looked up exactly.
  */
 function zoneOffsets(zone: string): OffsetAt {
   let format: Intl.DateTimeFormat;
@@ -79,16 +80,22 @@ function zoneOffsets(zone: string): OffsetAt {
     const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
     return Math.round((asUtc - Math.floor(ms / 60_000) * 60_000) / 60_000);
   };
-  const cache = new Map<number, number | null>();
+  /** Offset over [start, start + span), or null when it changes inside. */
+  const constantOver = (start: number, span: number) => {
+    const first = exact(start);
+    return first === exact(start + span - 60_000) ? first : null;
+  };
+  const days = new Map<number, number | null>();
+  const hours = new Map<number, number | null>();
   return (ms) => {
+    const day = Math.floor(ms / DAY_MS);
+    let offset = days.get(day);
+    if (offset === undefined) days.set(day, (offset = constantOver(day * DAY_MS, DAY_MS)));
+    if (offset !== null) return offset;
     const hour = Math.floor(ms / HOUR_MS);
-    let cached = cache.get(hour);
-    if (cached === undefined) {
-      const start = exact(hour * HOUR_MS);
-      cached = start === exact(hour * HOUR_MS + HOUR_MS - 60_000) ? start : null;
-      cache.set(hour, cached);
-    }
-    return cached ?? exact(ms);
+    let hourly = hours.get(hour);
+    if (hourly === undefined) hours.set(hour, (hourly = constantOver(hour * HOUR_MS, HOUR_MS)));
+    return hourly ?? exact(ms);
   };
 }
 

@@ -49,8 +49,11 @@ verify() {
 
 install_debian_packages() {
   local need=()
-  [[ -x /usr/bin/chromium ]] || need+=(chromium)
+  [[ -x /usr/bin/chromium ]] || need+=(chromium fonts-liberation)
   command -v krb5-config >/dev/null 2>&1 || need+=(libkrb5-dev)
+  # node-gyp builds code-server's native modules.
+  command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || need+=(build-essential)
+  command -v python3 >/dev/null 2>&1 || need+=(python3)
   ((${#need[@]} == 0)) && return 0
   if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     log "missing Debian packages: ${need[*]} (install them with apt-get as root)"

@@ -85,6 +85,7 @@ export class VsCodeSession {
     let server: RunningCodeServer | undefined;
     let browser: Browser | undefined;
     let browserGroups: number[] = [];
+    let page: Page | undefined;
     try {
       writeSettings(dirs, options.settings ?? {});
       writeWorkspace(dirs, options.workspaceFiles ?? {});
@@ -106,12 +107,14 @@ export class VsCodeSession {
       browserGroups.forEach(trackGroup);
 
       const context = await browser.newContext({ viewport: VIEWPORT });
-      const page = await context.newPage();
+      page = await context.newPage();
       await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
       const session = new VsCodeSession(options.name, dirs, server, browser, browserGroups, page, options.secrets ?? []);
       await session.workbench.waitUntilReady();
       return session;
     } catch (error) {
+      fs.mkdirSync(path.join(artifactsRoot, options.name), { recursive: true });
+      await page?.screenshot({ path: path.join(artifactsRoot, options.name, 'startup-failure.png') }).catch(() => undefined);
       await browser?.close().catch(() => undefined);
       browserGroups.forEach(untrackGroup);
       const serverOutput = server ? `\ncode-server output:\n${server.process.outputTail()}` : '';
@@ -119,6 +122,18 @@ export class VsCodeSession {
       fs.rmSync(root, { recursive: true, force: true });
       throw new Error(`${error instanceof Error ? error.message : String(error)}${serverOutput}`);
     }
+  }
+
+  /** `publisher.name` of the extension under test (the one installed from the VSIX). */
+  get extensionId(): string {
+    const folder = fs.readdirSync(this.dirs.extensions).find((name) => /-\d+\.\d+\.\d+/.test(name));
+    if (!folder) throw new Error(`no extension installed in ${this.dirs.extensions}`);
+    return folder.replace(/-\d+\.\d+\.\d+.*$/, '');
+  }
+
+  /** The extension's `globalStorageUri` folder (where the ledger lives). */
+  get globalStorageDir(): string {
+    return path.join(this.dirs.userData, 'User', 'globalStorage', this.extensionId);
   }
 
   /** Registers another string that must never be written to a file (e.g. a key created mid-test). */
@@ -134,10 +149,11 @@ export class VsCodeSession {
     return file;
   }
 
-  /** The extension's own output-channel log files (all windows), concatenated. */
-  readExtensionLog(channelName = 'OpenRouter Ledger'): string {
+  /** The extension's own output-channel logs (every extension host), concatenated. */
+  readExtensionLog(): string {
+    const ownDir = `${path.sep}${this.extensionId}${path.sep}`;
     return this.logFiles()
-      .filter((f) => path.basename(f).includes(channelName) || path.dirname(f).split(path.sep).some((p) => p.includes(channelName)))
+      .filter((f) => f.includes(ownDir))
       .map((f) => fs.readFileSync(f, 'utf8'))
       .join('');
   }
@@ -159,10 +175,11 @@ export class VsCodeSession {
     return findSecrets([this.dirs.root, this.artifactsDir], this.secrets);
   }
 
-  /** Closes the browser and stops code-server; files stay for inspection until dispose(). */
+  /** Takes a last screenshot, closes the browser and stops code-server; files stay until dispose(). */
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
+    await this.screenshot('final').catch(() => undefined);
     await this.browser.close().catch(() => undefined);
     this.browserGroups.forEach(untrackGroup);
     await this.server.process.stop();

@@ -48,6 +48,17 @@ export class Workbench {
     await box.fill(`>${title}`);
     const row = await this.quickPickRow(title);
     await row.click();
+    // The command's own input box reuses the palette's widget: wait until the palette has let go of it,
+    // or text meant for the command's box lands in the palette.
+    await this.page.waitForFunction(
+      ([widget, input]) => {
+        const w = document.querySelector<HTMLElement>(widget);
+        const box = document.querySelector<HTMLInputElement>(input);
+        return !w || w.style.display === 'none' || !w.checkVisibility() || !box || !box.value.startsWith('>');
+      },
+      [SEL.quickInput, SEL.quickInputBox] as const,
+      { timeout: UI_TIMEOUT_MS },
+    );
   }
 
   /** Types into the input box the extension opened and accepts it with Enter. */
@@ -55,8 +66,12 @@ export class Workbench {
     const box = this.page.locator(SEL.quickInputBox);
     await box.waitFor({ state: 'visible', timeout: options.timeoutMs ?? UI_TIMEOUT_MS });
     if (options.password) {
-      const type = await box.getAttribute('type');
-      if (type !== 'password') throw new Error(`expected a password input box, found type=${type ?? 'none'}`);
+      await this.page
+        .locator(`${SEL.quickInputBox}[type="password"]`)
+        .waitFor({ state: 'visible', timeout: options.timeoutMs ?? UI_TIMEOUT_MS })
+        .catch(async () => {
+          throw new Error(`expected a password input box, found type=${(await box.getAttribute('type')) ?? 'none'}`);
+        });
     }
     // insertText rather than fill(text): a failing call must not echo a secret in its error message.
     await box.focus();
@@ -93,11 +108,11 @@ export class Workbench {
     await this.page.locator(SEL.quickInput).waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   }
 
-  /** The status-bar item whose DOM id ends with `idSuffix` (e.g. 'openrouterLedger.credits'), or whose aria-label matches a RegExp. */
+  /** The status-bar item whose DOM id ends with `idSuffix` (e.g. 'openrouterLedger.credits'), or whose accessible label matches a RegExp. */
   statusBarItem(idSuffixOrLabel: string | RegExp): Locator {
-    if (typeof idSuffixOrLabel === 'string') return this.page.locator(`${SEL.statusBar} .statusbar-item[id$="${idSuffixOrLabel}"]`);
-    return this.page.locator(`${SEL.statusBar} .statusbar-item`).filter({ has: this.page.getByRole('button', { name: idSuffixOrLabel }) })
-      .or(this.page.locator(`${SEL.statusBar} .statusbar-item`).filter({ has: this.page.getByLabel(idSuffixOrLabel) }));
+    const items = this.page.locator(`${SEL.statusBar} .statusbar-item`);
+    if (typeof idSuffixOrLabel === 'string') return items.and(this.page.locator(`[id$="${idSuffixOrLabel}"]`));
+    return items.filter({ has: this.page.getByRole('button', { name: idSuffixOrLabel }) });
   }
 
   async readStatusBarItem(idSuffixOrLabel: string | RegExp): Promise<StatusBarItemState> {
