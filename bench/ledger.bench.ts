@@ -70,8 +70,8 @@ async function build(dir: string, size: number, end: number): Promise<number> {
   const snapshotId = randomBytes(8).toString('hex');
   ldb.db.run("INSERT INTO meta (key, value) VALUES ('snapshot_id', ?)", [snapshotId]);
   const head = chainHead(ldb.db);
-  await writeSnapshot(dir, ldb.exportBytes(), 'bench-build');
-  await writeHead(dir, head && { ...head, snapshotId });
+  const file = await writeSnapshot(dir, ldb.exportBytes(), 'bench-build');
+  if (head) await writeHead(dir, { ...head, snapshotId, fileSize: file.size, fileMtimeMs: file.mtimeMs });
   ldb.close();
   return performance.now() - started;
 }

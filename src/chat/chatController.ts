@@ -222,9 +222,10 @@ export class ChatController extends Disposable {
     this.documents.update(session);
     const doc = await vscode.workspace.openTextDocument(uri);
     // Beside the code being worked on; in the main area when nothing else is open.
-    const column = vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme !== CHAT_SCHEME)
-      ? vscode.ViewColumn.Beside
-      : vscode.ViewColumn.Active;
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    const column =
+      shown?.viewColumn ??
+      (vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme !== CHAT_SCHEME) ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active);
     await vscode.window.showTextDocument(doc, { preview: false, viewColumn: column });
 
     const pricing = model ? effectivePricing(model.pricing, { promptTokens: check.promptTokens, at: new Date() }) : undefined;

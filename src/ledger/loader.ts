@@ -3,6 +3,10 @@
  * empty database. A file that is damaged (bad header, failed `PRAGMA quick_check`, not a ledger)
  * is renamed `….corrupt-<time>` and reported; the journals then bring the older snapshot (or
  * the empty database) up to date. A file from a newer extension version is refused untouched.
+ *
+ * `PRAGMA quick_check` reads every page (seconds at a million rows), so it is skipped for the
+ * file exactly as this ledger last wrote it: same snapshot id, size and mtime as `ledger.head`
+ * records. Anything else — a file edited by another tool, copied, restored — is checked.
  */
 import * as path from 'node:path';
 import type { Logger } from '../util/logger';
@@ -31,12 +35,16 @@ export async function loadDatabase(
     const file = path.join(dir, name);
     let ldb: LedgerDb | undefined;
     try {
-      const bytes = await readSnapshotBytes(file);
-      if (!bytes) continue;
-      ldb = openChecked(sql, bytes);
-      const anchor = await anchorFor(dir, ldb);
+      const head = await readHead(dir);
+      const snapshot = await readSnapshotBytes(file);
+      if (!snapshot) continue;
+      ldb = new LedgerDb(new sql.Database(snapshot.bytes));
+      const id = snapshotIdOf(ldb);
+      const unchanged = !!head && head.snapshotId === id && head.fileSize === snapshot.size && head.fileMtimeMs === snapshot.mtimeMs;
+      if (!unchanged) quickCheck(ldb);
+      migrate(ldb.db);
       if (name !== SNAPSHOT_FILE) logger.warn(`Loaded the previous snapshot ${name}; the journals bring it up to date.`);
-      return { ldb, anchor, source: name };
+      return { ldb, anchor: head && head.snapshotId === id ? head : null, source: name };
     } catch (err) {
       ldb?.close();
       if (err instanceof LedgerVersionError) throw err;
@@ -53,21 +61,14 @@ export async function loadDatabase(
   return { ldb, anchor: null, source: undefined };
 }
 
-function openChecked(sql: SqlJsStatic, bytes: Uint8Array): LedgerDb {
-  const ldb = new LedgerDb(new sql.Database(bytes));
-  try {
-    const check = ldb.db.exec('PRAGMA quick_check')[0]?.values.map((r) => r[0]) ?? [];
-    if (check.length !== 1 || check[0] !== 'ok') throw new Error(`integrity check failed: ${check.slice(0, 3).join('; ')}`);
-    migrate(ldb.db);
-    return ldb;
-  } catch (err) {
-    ldb.close();
-    throw err;
-  }
+function quickCheck(ldb: LedgerDb): void {
+  const check = ldb.db.exec('PRAGMA quick_check')[0]?.values.map((r) => r[0]) ?? [];
+  if (check.length !== 1 || check[0] !== 'ok') throw new Error(`integrity check failed: ${check.slice(0, 3).join('; ')}`);
 }
 
-async function anchorFor(dir: string, ldb: LedgerDb): Promise<ChainHead | null> {
-  const head = await readHead(dir);
+/** `meta.snapshot_id`; undefined for a database without one (new, or not a ledger). Throws on a damaged file. */
+function snapshotIdOf(ldb: LedgerDb): string | undefined {
+  if (!ldb.db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length) return undefined;
   const id = ldb.db.exec("SELECT value FROM meta WHERE key = 'snapshot_id'")[0]?.values[0]?.[0];
-  return head && id && head.snapshotId === id ? head : null;
+  return typeof id === 'string' ? id : undefined;
 }

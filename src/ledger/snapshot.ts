@@ -32,8 +32,23 @@ export function headerProblem(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Writes a snapshot so that at every instant `ledger.sqlite` is a complete file. */
-export async function writeSnapshot(dir: string, bytes: Uint8Array, writerId: string): Promise<void> {
+/** What `ledger.head` records about the last snapshot: its chain head and how to recognise the file. */
+export interface SnapshotHead extends ChainHead {
+  snapshotId: string;
+  fileSize: number;
+  fileMtimeMs: number;
+}
+
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Writes a snapshot so that at every instant `ledger.sqlite` is a complete file; returns the
+ * size and mtime it ended up with (recorded in ledger.head).
+ */
+export async function writeSnapshot(dir: string, bytes: Uint8Array, writerId: string): Promise<FileIdentity> {
   const current = path.join(dir, SNAPSHOT_FILE);
   const tmp = path.join(dir, `${SNAPSHOT_FILE}.tmp-${writerId}`);
   const handle = await fs.open(tmp, 'w');
@@ -58,6 +73,8 @@ export async function writeSnapshot(dir: string, bytes: Uint8Array, writerId: st
     throw err;
   }
   await syncDirectory(dir);
+  const { size, mtimeMs } = await fs.stat(current);
+  return { size, mtimeMs };
 }
 
 /**
@@ -79,17 +96,23 @@ async function keepPrevious(dir: string, writerId: string): Promise<void> {
 }
 
 /** Reads a snapshot candidate; undefined if missing. Header problems are thrown. */
-export async function readSnapshotBytes(file: string): Promise<Uint8Array | undefined> {
-  let bytes: Buffer;
+export async function readSnapshotBytes(file: string): Promise<(FileIdentity & { bytes: Uint8Array }) | undefined> {
+  let handle: fs.FileHandle;
   try {
-    bytes = await fs.readFile(file);
+    handle = await fs.open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const problem = headerProblem(bytes);
-  if (problem) throw new Error(problem);
-  return bytes;
+  try {
+    const { size, mtimeMs } = await handle.stat();
+    const bytes = await handle.readFile();
+    const problem = headerProblem(bytes);
+    if (problem) throw new Error(problem);
+    return { bytes, size, mtimeMs };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Moves a damaged file out of the way (kept for manual recovery); returns its new path. */
@@ -100,14 +123,14 @@ export async function setAside(file: string): Promise<string> {
   return target;
 }
 
-export async function writeHead(dir: string, head: ChainHead | null): Promise<void> {
-  if (head) await writeFileAtomic(path.join(dir, HEAD_FILE), JSON.stringify(head));
+export async function writeHead(dir: string, head: SnapshotHead): Promise<void> {
+  await writeFileAtomic(path.join(dir, HEAD_FILE), JSON.stringify(head));
 }
 
-export async function readHead(dir: string): Promise<ChainHead | null> {
+export async function readHead(dir: string): Promise<SnapshotHead | null> {
   try {
-    const parsed = JSON.parse(await fs.readFile(path.join(dir, HEAD_FILE), 'utf8')) as ChainHead;
-    return typeof parsed.seq === 'number' && typeof parsed.hash === 'string' ? parsed : null;
+    const parsed = JSON.parse(await fs.readFile(path.join(dir, HEAD_FILE), 'utf8')) as SnapshotHead;
+    return typeof parsed.seq === 'number' && typeof parsed.hash === 'string' && typeof parsed.snapshotId === 'string' ? parsed : null;
   } catch {
     return null;
   }

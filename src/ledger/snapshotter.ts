@@ -94,8 +94,8 @@ export class Snapshotter {
     const bytes = ldb.exportBytes();
     this.firstUnsavedAt = undefined;
     try {
-      await writeSnapshot(deps.dir, bytes, deps.writerId);
-      await writeHead(deps.dir, head && { ...head, snapshotId });
+      const file = await writeSnapshot(deps.dir, bytes, deps.writerId);
+      if (head) await writeHead(deps.dir, { ...head, snapshotId, fileSize: file.size, fileMtimeMs: file.mtimeMs });
     } catch (err) {
       const message = `Could not save ledger.sqlite (${(err as Error).message}); the journals still hold every request. Retrying in ${RETRY_MS / 1000} s.`;
       deps.logger.warn(message);
