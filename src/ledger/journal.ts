@@ -216,7 +216,10 @@ export class JournalWriter {
 
   private async flushLoop(): Promise<void> {
     const handle = this.handle;
-    if (!handle) throw new Error('journal not open');
+    if (!handle) {
+      for (const p of this.queue.splice(0)) p.reject(new Error('The ledger journal is not open.'));
+      return;
+    }
     while (this.queue.length && !this.paused) {
       const batch = this.queue.splice(0);
       const buf = batch.length === 1 ? batch[0].line : Buffer.concat(batch.map((p) => p.line));
