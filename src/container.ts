@@ -4,12 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { CommandIds } from './commands/ids';
-import { affects, readConfig, type LedgerConfig } from './config';
+import { affects, readConfig, SECTION, type LedgerConfig } from './config';
 import { registerKeyCommands, warnAboutVanishedKeys, type KeyCommandDeps } from './keys/keyCommands';
 import { KeyStore } from './keys/keyStore';
 import { createTransport } from './network';
 import { OpenRouterClient } from './openrouter/client';
 import { isOpenRouterError } from './openrouter/errors';
+import { describeError } from './util/errors';
+import { currentGitBranch } from './chat/gitBranch';
 import type { ClosableTransport } from './openrouter/transport';
 import { Disposable, toDisposable } from './util/disposable';
 import type { Logger } from './util/logger';
@@ -21,7 +23,11 @@ import { ChatController } from './chat/chatController';
 import { registerLedgerCommands } from './commands/ledgerCommands';
 import { createHash } from 'node:crypto';
 
+const LEDGER_OPEN_DELAY_MS = 1_500;
+const LEDGER_TOTALS_REFRESH_MS = 60_000;
+
 export class Container extends Disposable {
+  private reportedProblems = new Set<string>();
   private config: LedgerConfig;
   private transport: ClosableTransport;
   private client: OpenRouterClient;
@@ -38,7 +44,9 @@ export class Container extends Disposable {
   ) {
     super();
     this.config = this.loadConfig();
-    this.keys = this.register(new KeyStore(context.secrets, context.globalState));
+    this.keys = this.register(
+      new KeyStore(context.secrets, context.globalState, process.env, (err) => this.onSecretStorageUnavailable(err)),
+    );
     this.transport = createTransport(this.config, logger);
     this.register(toDisposable(() => void this.transport.close()));
     this.client = this.createClient();
@@ -64,6 +72,9 @@ export class Container extends Disposable {
     );
     this.register(this.credits.onDidFetchReading((reading) => void this.ledger.recordReading(reading).catch((err) => logger.warn(`credit snapshot not stored: ${describeError(err)}`))));
     this.register(this.ledger.onDidChange(() => void this.refreshLedgerTotals()));
+    // "Today" moves at midnight even when no row does.
+    const totals = setInterval(() => void this.refreshLedgerTotals(), LEDGER_TOTALS_REFRESH_MS);
+    this.register(toDisposable(() => clearInterval(totals)));
     this.backfiller = this.register(
       new GenerationBackfiller({
         client: () => this.client,
@@ -98,12 +109,19 @@ export class Container extends Disposable {
         onRecorded: () => this.ledger.notifyChanged(),
       }),
     );
-    for (const d of registerLedgerCommands({ ledger: () => this.ledger.ledger(), logger })) this.register(d);
+    for (const d of registerLedgerCommands({
+      ledger: () => this.ledger.ledger(),
+      logger,
+      timeZone: () => this.config.ledger.timeZone,
+      onChanged: () => this.ledger.notifyChanged(),
+    })) {
+      this.register(d);
+    }
 
     const keyDeps: KeyCommandDeps = {
       store: this.keys,
       logger,
-      checkKey: (key) => this.client.getKeyInfo({ keyOverride: key }),
+      checkKey: (key, slot) => this.client.getKeyInfo({ keyOverride: key, kind: slot }),
       readCredits: () => this.client.getCredits(),
       isRejectedKey: (err) => isOpenRouterError(err) && err.status === 401,
       describeError,
@@ -142,20 +160,44 @@ export class Container extends Disposable {
   }
 
   private async refreshLedgerTotals(): Promise<void> {
-    const ledger = await this.ledger.ledger();
-    const today = ledger.queries.budgetTotals(this.config.ledger.timeZone === 'local' ? 'local' : 'utc').todayViaExtension;
-    this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost });
+    if (!this.ledger.isOpen) return;
+    try {
+      const ledger = await this.ledger.ledger();
+      const today = ledger.queries.budgetTotals(this.config.ledger.timeZone).todayViaExtension;
+      this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost });
+    } catch (err) {
+      this.logger.debug(`ledger totals unavailable: ${describeError(err)}`);
+    }
   }
 
+  private secretStorageWarned = false;
+
+  private onSecretStorageUnavailable(err: unknown): void {
+    this.logger.error(`secret storage unavailable: ${describeError(err)}`);
+    if (this.secretStorageWarned) return;
+    this.secretStorageWarned = true;
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t(
+        'VS Code could not read its secret storage ({0}), so your OpenRouter keys cannot be read. On Linux this usually means no OS keyring: set "password-store" in "Preferences: Configure Runtime Arguments" and restart, or set OPENROUTER_API_KEY in the environment.',
+        describeError(err),
+      ),
+    );
+  }
+
+  /** Reads the settings; a problem is reported once, not again on every later change. */
   private loadConfig(): LedgerConfig {
     const { config, problems } = readConfig();
+    const current = new Set(problems.map((p) => `${p.setting} ${p.message}`));
     for (const p of problems) {
+      const text = `${p.setting} ${p.message}`;
+      if (this.reportedProblems.has(text)) continue;
       const message = vscode.l10n.t('Setting {0} {1}', p.setting, p.message);
       this.logger.warn(message);
       void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Settings')).then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', p.setting);
       });
     }
+    this.reportedProblems = current;
     return config;
   }
 
@@ -173,41 +215,20 @@ export class Container extends Disposable {
     const networkChanged =
       affects(e, 'baseUrl', 'requestTimeoutSeconds', 'network') ||
       ['http.proxy', 'http.noProxy', 'http.proxyStrictSSL', 'http.fetchAdditionalSupport'].some((k) => e.affectsConfiguration(k));
-    if (!networkChanged && !affects(e, 'pollIntervalSeconds', 'statusBar', 'ledger')) return;
+    if (!networkChanged && !e.affectsConfiguration(SECTION)) return;
+    // Chat, audit and budget settings are read from this.config at every send, so re-reading is enough for them.
     this.config = this.loadConfig();
     if (networkChanged) {
       const old = this.transport;
       this.transport = createTransport(this.config, this.logger);
       this.client = this.createClient();
       void old.close();
+      // The shared reading came from the old endpoint: never show it as current.
+      void this.credits.refreshQuietly();
     }
-    this.credits.onConfigChanged();
+    if (affects(e, 'pollIntervalSeconds', 'statusBar')) this.credits.onConfigChanged();
+    if (affects(e, 'ledger')) void this.refreshLedgerTotals();
   }
 }
 
-const LEDGER_OPEN_DELAY_MS = 1_500;
 
-interface GitApi {
-  repositories: Array<{ rootUri: vscode.Uri; state: { HEAD?: { name?: string } } }>;
-}
-
-/** The branch of the repository holding the active file (or the first one), via the built-in Git extension. */
-function currentGitBranch(): string | null {
-  const git = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git');
-  if (!git?.isActive) return null;
-  try {
-    const repos = git.exports.getAPI(1).repositories;
-    const active = vscode.window.activeTextEditor?.document.uri.fsPath;
-    const repo = repos.find((r) => active?.startsWith(r.rootUri.fsPath)) ?? repos[0];
-    return repo?.state.HEAD?.name ?? null;
-  } catch {
-    // The Git extension throws ("Git model not found") when git is disabled or not installed.
-    return null;
-  }
-}
-
-/** The user-facing sentence for any failure; never contains a key. */
-export function describeError(err: unknown): string {
-  if (isOpenRouterError(err)) return err.userMessage;
-  return err instanceof Error ? err.message : String(err);
-}

@@ -12,6 +12,7 @@ import type { OpenRouterClient } from './openrouter/client';
 import type { CreditReading } from './poller/creditState';
 import { Disposable, toDisposable } from './util/disposable';
 import type { Logger } from './util/logger';
+import { describeError } from './util/errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ACTIVITY_SYNC_KEY = 'openrouterLedger.activitySyncedAt';
@@ -19,6 +20,7 @@ const RETENTION_KEY = 'openrouterLedger.retentionAppliedAt';
 
 export class LedgerService extends Disposable {
   private opening: Promise<Ledger> | undefined;
+  private closed = false;
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   /** Rows changed in this window or another one. */
   readonly onDidChange = this.changed.event;
@@ -37,6 +39,7 @@ export class LedgerService extends Disposable {
 
   /** The ledger, opened on first use (sql.js and its WASM load here, not in activate()). */
   ledger(): Promise<Ledger> {
+    if (this.closed) return Promise.reject(new Error('the ledger is closed (VS Code is shutting down)'));
     this.opening ??= openLedger({
       dir: this.context.globalStorageUri.fsPath,
       wasmPath: path.join(this.context.extensionPath, 'dist', 'sql-wasm.wasm'),
@@ -55,11 +58,15 @@ export class LedgerService extends Disposable {
     this.changed.fire();
   }
 
-  /** Flushes and closes; the snapshot on disk is then current. */
+  get isOpen(): boolean {
+    return this.opening !== undefined && !this.closed;
+  }
+
+  /** Flushes and closes for good; the snapshot on disk is then current. */
   async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = undefined;
-    if (opening) await (await opening).close();
+    this.closed = true;
+    const ledger = await this.opening?.catch(() => undefined);
+    await ledger?.close();
   }
 
   /** Called with every credit reading this window fetched: keeps the time series and activity history. */
@@ -83,7 +90,7 @@ export class LedgerService extends Disposable {
         }
       }
     } catch (err) {
-      this.logger.warn(`ledger daily chores failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn(`ledger daily chores failed: ${describeError(err)}`);
     }
   }
 
@@ -98,7 +105,7 @@ export class LedgerService extends Disposable {
       this.logger.info(`activity: ${stored} daily rows stored`);
       this.changed.fire();
     } catch (err) {
-      this.logger.warn(`activity sync failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.warn(`activity sync failed: ${describeError(err)}`);
     }
   }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { hostFetchTransport, undiciTransport, proxySettingsFromEnv, type ClosableTransport } from './openrouter/transport';
 import type { LedgerConfig } from './config';
 import type { Logger } from './util/logger';
+import { describeError } from './util/errors';
 
 export function createTransport(config: LedgerConfig, logger: Logger): ClosableTransport {
   const ca = readExtraCa(config.network.extraCaCertificatesFile, logger);
@@ -30,7 +31,7 @@ function readExtraCa(file: string, logger: Logger): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    const message = vscode.l10n.t('Could not read the CA certificates file {0}: {1}', file, err instanceof Error ? err.message : String(err));
+    const message = vscode.l10n.t('Could not read the CA certificates file {0}: {1}', file, describeError(err));
     logger.warn(message);
     void vscode.window.showWarningMessage(message);
     return undefined;

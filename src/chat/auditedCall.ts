@@ -36,7 +36,10 @@ export interface StreamObserver {
 }
 
 export interface AuditedCallResult {
-  uid: string;
+  /** The ledger row; null when writing it failed (see `recordError`). */
+  uid: string | null;
+  /** Why the row could not be written; the answer itself is still returned. */
+  recordError: unknown;
   status: GenerationStatus;
   generationId: string | null;
   content: string;
@@ -187,6 +190,12 @@ export async function runAuditedStream(
     keyLabel: context.keyLabel,
     chatSession: context.chatSession,
   };
-  const uid = await deps.ledger.appendGeneration(row);
-  return { uid, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: row.latencyMs ?? 0, ttftMs };
+  let uid: string | null = null;
+  let recordError: unknown = null;
+  try {
+    uid = await deps.ledger.appendGeneration(row);
+  } catch (err) {
+    recordError = err;
+  }
+  return { uid, recordError, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: row.latencyMs ?? 0, ttftMs };
 }

@@ -8,6 +8,7 @@ import type { Generation } from '../openrouter/types';
 import type { GenerationFields, PendingBackfill } from '../ledger/types';
 import { Disposable, toDisposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
+import { describeError } from '../util/errors';
 
 export interface BackfillLedger {
   pendingBackfills(): PendingBackfill[] | Promise<PendingBackfill[]>;
@@ -95,7 +96,7 @@ export class GenerationBackfiller extends Disposable {
       }
     } catch (err) {
       if (this.abort.signal.aborted) return;
-      logger.warn(`generation ${generationId}: lookup failed: ${err instanceof Error ? err.message : String(err)}`);
+      logger.warn(`generation ${generationId}: lookup failed: ${describeError(err)}`);
     }
   }
 }

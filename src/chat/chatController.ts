@@ -10,7 +10,8 @@ import type { LedgerConfig } from '../config';
 import type { KeyStore } from '../keys/keyStore';
 import { maskKey } from '../keys/mask';
 import type { OpenRouterClient } from '../openrouter/client';
-import { isOpenRouterError } from '../openrouter/errors';
+import { isOpenRouterError, SETTINGS_URLS } from '../openrouter/errors';
+import { scrubSecrets } from '../keys/mask';
 import type { ChatRequest, KeyInfo, ModelInfo } from '../openrouter/types';
 import { effectivePricing } from '../budget/pricing';
 import { Disposable } from '../util/disposable';
@@ -74,6 +75,8 @@ export class ChatController extends Disposable {
   private readonly documents = this.register(new ChatDocuments());
   private session: ChatSession | undefined;
   private sessionCount = 0;
+  /** One reply at a time: a second send would interleave two turns of the same conversation. */
+  private streaming = false;
 
   constructor(private readonly deps: ChatDeps) {
     super();
@@ -161,6 +164,10 @@ export class ChatController extends Disposable {
   }
 
   private async chat(forceNew: boolean, wrap?: (question: string) => string, tags?: string[]): Promise<void> {
+    if (this.streaming) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('A reply is still streaming. Wait for it, or cancel it in its notification.'));
+      return;
+    }
     if (!(await this.ensureKey())) return;
     const session = !forceNew && this.session ? this.session : await this.newSession(tags);
     if (!session) return;
@@ -170,7 +177,12 @@ export class ChatController extends Disposable {
       ignoreFocusOut: true,
     });
     if (!question?.trim()) return;
-    await this.send(session, wrap ? wrap(question.trim()) : question.trim());
+    this.streaming = true;
+    try {
+      await this.send(session, wrap ? wrap(question.trim()) : question.trim());
+    } finally {
+      this.streaming = false;
+    }
   }
 
   private async send(session: ChatSession, question: string): Promise<void> {
@@ -268,8 +280,14 @@ export class ChatController extends Disposable {
       },
     );
 
-    if (result.generationId && (result.status !== 'error' || result.usage)) {
-      void this.deps.backfiller.enqueue(result.uid, result.generationId).then(() => this.deps.onRecorded());
+    if (result.uid && result.generationId && (result.status !== 'error' || result.usage)) {
+      void this.deps.backfiller.enqueue(result.uid, result.generationId).then(() => this.deps.onRecorded(), () => undefined);
+    }
+    if (result.recordError) {
+      this.deps.logger.error(`ledger write failed: ${this.deps.describeError(result.recordError)}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('This request was not recorded in the ledger: {0}', this.deps.describeError(result.recordError)),
+      );
     }
     session.finishTurn(turn, {
       status: result.status,
@@ -285,14 +303,22 @@ export class ChatController extends Disposable {
     if (result.status === 'error' || result.status === 'timeout') await this.explainFailure(result.error);
   }
 
-  /** 402s say which bound stopped the request and offer the right OpenRouter page. */
+  /**
+   * 402s say which bound stopped the request (credits, the key's limit, the in-flight budget),
+   * add OpenRouter's own remedy hint, and offer the settings page the error points to.
+   */
   private async explainFailure(err: unknown): Promise<void> {
-    const message = this.deps.describeError(err);
+    let message = this.deps.describeError(err);
+    const hint = isOpenRouterError(err) ? err.metadata?.remedyHint : null;
+    if (hint && !message.includes(hint)) message = `${message} ${vscode.l10n.t('OpenRouter says: {0}', scrubSecrets(hint))}`;
     this.deps.logger.warn(`chat request failed: ${message}`);
     if (isOpenRouterError(err) && err.settingsUrl) {
-      const open = err.status === 402 && err.metadata?.limitSource === 'openrouter_key_limit'
-        ? vscode.l10n.t('Open Key Settings')
-        : vscode.l10n.t('Open OpenRouter Settings');
+      const open =
+        err.settingsUrl === SETTINGS_URLS.keys
+          ? vscode.l10n.t('Open Key Settings')
+          : err.settingsUrl === SETTINGS_URLS.credits
+            ? vscode.l10n.t('Add Credits')
+            : vscode.l10n.t('Open OpenRouter Settings');
       if ((await vscode.window.showErrorMessage(message, open)) === open) {
         await vscode.env.openExternal(vscode.Uri.parse(err.settingsUrl));
       }

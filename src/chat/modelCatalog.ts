@@ -55,8 +55,10 @@ export class ModelCatalog {
 
   private async load(refresh: boolean): Promise<ModelInfo[]> {
     const cache = await this.cache();
-    const cached = await cache.getModelPrices();
-    const cachedAt = cached.length ? Math.min(...cached.map((c) => Date.parse(c.fetchedAt))) : 0;
+    // Only the latest fetch counts: models OpenRouter has retired since keep older rows.
+    const all = await cache.getModelPrices();
+    const cachedAt = all.reduce((newest, c) => Math.max(newest, Date.parse(c.fetchedAt) || 0), 0);
+    const cached = all.filter((c) => Date.parse(c.fetchedAt) === cachedAt);
     if (!refresh && cached.length && this.now() - cachedAt < MODEL_CACHE_MAX_AGE_MS) {
       this.memory = { models: cached.map((c) => c.model), fetchedAt: cachedAt };
       return this.memory.models;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { formatPerMillion, isRouterModel } from '../budget/pricing';
 import type { ModelInfo } from '../openrouter/types';
+import { baseModelId } from './modelCatalog';
 
 const RECENT_KEY = 'openrouterLedger.recentModels';
 const RECENT_MAX = 5;
@@ -41,11 +42,13 @@ export async function pickModel(models: ModelInfo[], state: vscode.Memento, defa
     tooltip: vscode.l10n.t('Use the cheapest provider (:floor)'),
   };
   const byId = new Map(models.map((m) => [m.id, m]));
-  const first = [current, ...recent, defaultModel].filter((id, i, all): id is string => !!id && byId.has(id) && all.indexOf(id) === i);
+  // Recent ids may be `:floor` variants or typed ids: they keep their own id and show the base model's price.
+  const known = (id: string) => byId.get(id) ?? byId.get(baseModelId(id));
+  const first = [current, ...recent, defaultModel].filter((id, i, all): id is string => !!id && !!known(id) && all.indexOf(id) === i);
   const items: ModelItem[] = [];
   if (first.length) {
     items.push({ label: vscode.l10n.t('recently used'), kind: vscode.QuickPickItemKind.Separator });
-    items.push(...first.map((id) => itemFor(byId.get(id)!, defaultModel, floorButton)));
+    items.push(...first.map((id) => ({ ...itemFor(known(id)!, defaultModel, floorButton), label: id, modelId: id })));
     items.push({ label: vscode.l10n.t('all models'), kind: vscode.QuickPickItemKind.Separator });
   }
   items.push(...models.filter((m) => !first.includes(m.id)).map((m) => itemFor(m, defaultModel, floorButton)));

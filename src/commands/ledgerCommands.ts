@@ -5,27 +5,29 @@
  */
 import * as vscode from 'vscode';
 import { CommandIds } from './ids';
-import { readConfig } from '../config';
 import type { ExportFormat, ImportReport, IntegrityReport, Ledger, TimeRange, TimeZoneSpec } from '../ledger';
 import { presetRange } from '../ledger';
 import { offsetFunction, startOfLocalDay } from '../ledger/timeZone';
 import type { Logger } from '../util/logger';
+import { describeError } from '../util/errors';
+import * as os from 'node:os';
 
 export interface LedgerCommandDeps {
   ledger: () => Promise<Ledger>;
   logger: Logger;
+  /** The `ledger.timeZone` setting: typed dates and reports follow it. */
+  timeZone: () => TimeZoneSpec;
+  /** Rows were imported or deleted (views refresh). */
+  onChanged: () => void;
 }
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const timeZone = (): TimeZoneSpec => (readConfig().config.ledger.timeZone === 'local' ? 'local' : 'utc');
 
 export function registerLedgerCommands(deps: LedgerCommandDeps): vscode.Disposable[] {
   const run = (name: string, fn: () => Promise<void>) => async () => {
     try {
       await fn();
     } catch (err) {
-      deps.logger.error(`${name} failed: ${message(err)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', name, message(err)));
+      deps.logger.error(`${name} failed: ${describeError(err)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', name, describeError(err)));
     }
   };
   return [
@@ -125,6 +127,7 @@ async function importLedger(deps: LedgerCommandDeps): Promise<void> {
     return;
   }
   deps.logger.info(`import: ${report.imported} imported, ${report.skipped} duplicates, ${report.rejectedCount} rejected`);
+  deps.onChanged();
   void vscode.window.showInformationMessage(
     vscode.l10n.t('Imported {0} request(s); {1} were already in the ledger; {2} invalid record(s) skipped.', report.imported, report.skipped, report.rejectedCount),
   );
@@ -156,23 +159,26 @@ async function exportLedger(deps: LedgerCommandDeps): Promise<void> {
   ];
   const format = await vscode.window.showQuickPick(formats, { title: vscode.l10n.t('Export the ledger as…') });
   if (!format) return;
-  const range = await pickRange();
+  const range = await pickRange(deps.timeZone());
   if (!range) return;
   const stamp = new Date().toISOString().slice(0, 10);
   const target = await vscode.window.showSaveDialog({
     title: vscode.l10n.t('Export the ledger'),
-    defaultUri: vscode.Uri.file(`openrouter-ledger-${stamp}.${format.ext}`),
+    defaultUri: vscode.Uri.joinPath(
+      vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()),
+      `openrouter-ledger-${stamp}.${format.ext}`,
+    ),
     filters: { [format.label]: [format.ext] },
   });
   if (!target) return;
-  const result = await vscode.window.withProgress(
+  const abort = new AbortController();
+  const result = await Promise.resolve(vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the ledger…'), cancellable: true },
     async (progress, token) => {
-      const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       let reported = 0;
       return (await deps.ledger()).exportRange(format.format, range, target.fsPath, {
-        tz: timeZone(),
+        tz: deps.timeZone(),
         signal: abort.signal,
         onProgress: (done, total) => {
           const percent = total ? Math.floor((done / total) * 100) : 100;
@@ -181,7 +187,12 @@ async function exportLedger(deps: LedgerCommandDeps): Promise<void> {
         },
       });
     },
-  );
+  )).catch((err: unknown) => {
+    // Cancelling is the user's choice, not a failure.
+    if (abort.signal.aborted) return undefined;
+    throw err;
+  });
+  if (!result) return;
   const open = vscode.l10n.t('Open');
   const choice = await vscode.window.showInformationMessage(
     vscode.l10n.t('Exported {0} request(s) to {1}.', result.rows, target.fsPath),
@@ -190,7 +201,7 @@ async function exportLedger(deps: LedgerCommandDeps): Promise<void> {
   if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
 }
 
-async function pickRange(): Promise<TimeRange | undefined> {
+async function pickRange(tz: TimeZoneSpec): Promise<TimeRange | undefined> {
   const items: (vscode.QuickPickItem & { preset?: '24h' | '7d' | '30d' | 'all' })[] = [
     { label: vscode.l10n.t('Last 24 hours'), preset: '24h' },
     { label: vscode.l10n.t('Last 7 days'), preset: '7d' },
@@ -201,30 +212,33 @@ async function pickRange(): Promise<TimeRange | undefined> {
   const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Which requests?') });
   if (!picked) return undefined;
   if (picked.preset) return presetRange(picked.preset);
-  const from = await askDay(vscode.l10n.t('First day to include (YYYY-MM-DD)'));
+  const from = await askDay(vscode.l10n.t('First day to include (YYYY-MM-DD)'), tz);
   if (from === undefined) return undefined;
-  const to = await askDay(vscode.l10n.t('Last day to include (YYYY-MM-DD)'));
+  const to = await askDay(vscode.l10n.t('Last day to include (YYYY-MM-DD)'), tz);
   if (to === undefined) return undefined;
   return { from, to: to + 86_400_000 };
 }
 
 /** Start of the given local day (per the ledger.timeZone setting), in epoch ms. */
-async function askDay(prompt: string): Promise<number | undefined> {
+async function askDay(prompt: string, tz: TimeZoneSpec): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     prompt,
     placeHolder: new Date().toISOString().slice(0, 10),
     validateInput: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) && !Number.isNaN(Date.parse(v.trim())) ? undefined : vscode.l10n.t('Enter a date as YYYY-MM-DD.')),
   });
   if (text === undefined) return undefined;
-  return startOfLocalDay(text.trim(), offsetFunction(timeZone()));
+  return startOfLocalDay(text.trim(), offsetFunction(tz));
 }
 
 async function deleteRowsBefore(deps: LedgerCommandDeps): Promise<void> {
-  const cutoff = await askDay(vscode.l10n.t('Delete everything recorded before this day (YYYY-MM-DD)'));
+  const cutoff = await askDay(vscode.l10n.t('Delete everything recorded before this day (YYYY-MM-DD)'), deps.timeZone());
   if (cutoff === undefined) return;
   const ledger = await deps.ledger();
   const affected = ledger.queries.summary({ to: cutoff }).requests;
-  const day = new Date(cutoff).toISOString();
+  const tz = deps.timeZone();
+  // en-CA formats a date as YYYY-MM-DD: the day the user typed, in the zone it was typed in.
+  const local = tz === 'local';
+  const day = `${new Intl.DateTimeFormat('en-CA', { timeZone: local ? undefined : 'UTC' }).format(cutoff)} (${local ? vscode.l10n.t('local time') : 'UTC'})`;
   const del = vscode.l10n.t('Delete');
   const choice = await vscode.window.showWarningMessage(
     vscode.l10n.t('Delete {0} request(s), credit readings and activity history dated before {1}?', affected, day),
@@ -237,5 +251,6 @@ async function deleteRowsBefore(deps: LedgerCommandDeps): Promise<void> {
     () => ledger.deleteBefore(cutoff),
   );
   deps.logger.info(`deleted ${deleted} requests before ${day}`);
+  deps.onChanged();
   void vscode.window.showInformationMessage(vscode.l10n.t('Deleted {0} request(s) recorded before {1}.', deleted, day));
 }

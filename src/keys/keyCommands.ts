@@ -14,8 +14,8 @@ import type { KeyStore } from './keyStore';
 export interface KeyCommandDeps {
   store: KeyStore;
   logger: Logger;
-  /** GET /key with the given key (not the stored one). */
-  checkKey(key: string): Promise<KeyInfo>;
+  /** GET /key with the given key (not the stored one), meant for `slot`. */
+  checkKey(key: string, slot: KeySlot): Promise<KeyInfo>;
   /** GET /credits with the stored keys, to show in "Test Keys". */
   readCredits(): Promise<{ totalCredits: number; totalUsage: number }>;
   /** True when OpenRouter answered that the key itself is invalid (401). */
@@ -57,7 +57,7 @@ async function setKey(deps: KeyCommandDeps, slot: KeySlot): Promise<void> {
   try {
     info = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the key with OpenRouter…') },
-      () => deps.checkKey(key),
+      () => deps.checkKey(key, slot),
     );
   } catch (err) {
     if (deps.isRejectedKey(err)) {
@@ -123,7 +123,7 @@ export async function describeKeys(deps: KeyCommandDeps): Promise<string[]> {
     }
     const from = status.source === 'environment' ? vscode.l10n.t(' (from environment)') : '';
     try {
-      const info = await deps.checkKey(key);
+      const info = await deps.checkKey(key, slot);
       const kind = info.isManagementKey ? vscode.l10n.t('management key') : vscode.l10n.t('API key');
       const limit = info.limit === null ? vscode.l10n.t('no limit') : vscode.l10n.t('limit {0}', formatUsd(info.limit));
       let line = vscode.l10n.t('{0} {1}{2}: OK, {3}, {4}', slotName(slot), maskKey(key), from, kind, limit);
@@ -160,6 +160,9 @@ export async function warnAboutVanishedKeys(deps: KeyCommandDeps): Promise<void>
   for (const slot of ['inference', 'management'] as const) {
     const status = await deps.store.status(slot);
     if (!status.vanished) continue;
+    // Said once: the marker goes whatever the user answers (an environment key still works meanwhile).
+    await deps.store.forgetVanished(slot);
+    if (status.source === 'environment') continue;
     deps.logger.warn(`${slot} key ${status.vanished.masked} stored ${status.vanished.storedAt} is gone from secret storage`);
     const setAgain = slot === 'inference' ? vscode.l10n.t('Set API Key') : vscode.l10n.t('Set Management Key');
     const configure = vscode.l10n.t('Configure Runtime Arguments');
@@ -174,7 +177,6 @@ export async function warnAboutVanishedKeys(deps: KeyCommandDeps): Promise<void>
       configure,
     );
     if (choice === undefined) continue;
-    await deps.store.forgetVanished(slot);
     if (choice === setAgain) {
       await vscode.commands.executeCommand(slot === 'inference' ? CommandIds.setApiKey : CommandIds.setManagementKey);
     } else {

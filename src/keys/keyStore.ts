@@ -39,6 +39,7 @@ export class KeyStore extends Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly globalState: vscode.Memento,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly onUnavailable?: (err: unknown) => void,
   ) {
     super();
     this.register(
@@ -85,7 +86,14 @@ export class KeyStore extends Disposable {
   }
 
   private async fromSecrets(slot: KeySlot): Promise<string | undefined> {
-    const value = await this.secrets.get(SECRET_IDS[slot]);
+    let value: string | undefined;
+    try {
+      value = await this.secrets.get(SECRET_IDS[slot]);
+    } catch (err) {
+      // Without a usable keyring VS Code's secret store can fail outright; the environment fallback still applies.
+      this.onUnavailable?.(err);
+      return undefined;
+    }
     return value && value.trim() !== '' ? value.trim() : undefined;
   }
 

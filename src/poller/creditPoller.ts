@@ -65,11 +65,17 @@ export class CreditPoller extends Disposable {
       this.unfocusedSince = this.now();
       return;
     }
-    void this.refreshOnFocus();
+    this.refreshOnFocus().catch((err) => this.options.logger.warn(`refresh on focus failed: ${this.options.describeError(err)}`));
   }
 
   /** A user-requested refresh: always asks OpenRouter, whoever holds the lease. */
   refreshNow(): Promise<SharedCreditState> {
+    return this.poll();
+  }
+
+  /** After a key or endpoint change: a poll already under way used the old one, so ask again after it. */
+  async refreshAfterChange(): Promise<SharedCreditState> {
+    await this.inFlight?.catch(() => undefined);
     return this.poll();
   }
 

@@ -29,6 +29,8 @@ export class PollLease {
   /** Takes or renews the lease; `takeOver` replaces a live lease of another window. */
   async acquire(takeOver = false): Promise<boolean> {
     const current = await readJsonFile<LeaseRecord>(this.file);
+    const mineAndFresh = current?.owner === this.owner && current.expiresAt - this.now() > this.ttlMs / 2;
+    if (mineAndFresh) return true; // renewing on every tick would fsync every few seconds for nothing
     const free = !current || current.expiresAt <= this.now() || current.owner === this.owner;
     if (!free && !takeOver) return false;
     const mine: LeaseRecord = { owner: this.owner, pid: process.pid, expiresAt: this.now() + this.ttlMs };

@@ -8,7 +8,8 @@ import type { LedgerConfig } from '../config';
 import type { KeyStore } from '../keys/keyStore';
 import type { Credits, KeyInfo } from '../openrouter/types';
 import { CreditPoller } from '../poller/creditPoller';
-import { CreditStateFile, type CreditReading, type SharedCreditState } from '../poller/creditState';
+import { CreditStateFile, EMPTY_STATE, type CreditReading, type SharedCreditState } from '../poller/creditState';
+import { SETTINGS_URLS } from '../openrouter/errors';
 import { PollLease } from '../poller/lease';
 import { computeSpendable, levelFor, type Level } from '../poller/spendable';
 import { Disposable, toDisposable } from '../util/disposable';
@@ -20,6 +21,7 @@ import { buildCreditView } from './creditTooltip';
 const TICK_MS = 5_000;
 const RERENDER_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
+/** Focusing a window refreshes once the shared reading is this old (or half an interval, if longer). */
 const FOCUS_REFRESH_AFTER_MS = 30_000;
 
 export interface CreditSource {
@@ -56,7 +58,7 @@ export class CreditController extends Disposable {
       new CreditPoller({
         intervalMs,
         tickMs: Math.min(TICK_MS, intervalMs),
-        focusRefreshAfterMs: FOCUS_REFRESH_AFTER_MS,
+        focusRefreshAfterMs: Math.max(FOCUS_REFRESH_AFTER_MS, intervalMs / 2),
         maxBackoffMs: MAX_BACKOFF_MS,
         canPoll: async () => this.hasKey,
         fetchReading: () => this.fetchReading(),
@@ -69,11 +71,11 @@ export class CreditController extends Disposable {
           this.state = state;
           this.render();
         },
-        onLevelDrop: (level, reading) => void this.notifyLevelDrop(level, reading),
+        onLevelDrop: (level, reading) => void this.notifyLevelDrop(level, reading).catch(() => undefined),
       }),
     );
     this.register(vscode.window.onDidChangeWindowState((s) => this.poller.setFocused(s.focused)));
-    this.register(keys.onDidChange(() => void this.onKeysChanged()));
+    this.register(keys.onDidChange(() => void this.onKeysChanged().catch((err) => logger.warn(`key change: ${source.describeError(err)}`))));
     const rerender = setInterval(() => this.render(), RERENDER_MS);
     this.register(toDisposable(() => clearInterval(rerender)));
   }
@@ -106,6 +108,11 @@ export class CreditController extends Disposable {
     this.render();
   }
 
+  /** Refreshes without any notification (after a settings change); failures show in the tooltip. */
+  async refreshQuietly(): Promise<void> {
+    if (this.hasKey) await this.poller.refreshAfterChange().catch(() => undefined);
+  }
+
   async refresh(): Promise<void> {
     if (!this.hasKey) {
       await vscode.commands.executeCommand('openrouterLedger.setApiKey');
@@ -136,7 +143,7 @@ export class CreditController extends Disposable {
       await this.stateFile.clear();
       this.state = undefined;
       this.render();
-      if (this.hasKey) await this.poller.refreshNow();
+      if (this.hasKey) await this.poller.refreshAfterChange();
     } else {
       this.render();
     }
@@ -160,14 +167,10 @@ export class CreditController extends Disposable {
     return levelFor(computeSpendable(reading.key, reading.credits).amount, this.config().statusBar);
   }
 
-  private emptyState(): SharedCreditState {
-    return { reading: null, lastAttemptAt: 0, consecutiveFailures: 0, lastError: null, lastLevel: null };
-  }
-
   private viewInput() {
     const config = this.config();
     return {
-      state: this.state ?? this.emptyState(),
+      state: this.state ?? EMPTY_STATE,
       hasKey: this.hasKey,
       keySource: this.keySource,
       thresholds: config.statusBar,
@@ -196,7 +199,7 @@ export class CreditController extends Disposable {
     const show = level === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     this.logger.info(`spendable ${formatUsd(amount)} crossed into ${level}`);
     if ((await show(message, action)) === action) {
-      const url = byKeyLimit ? 'https://openrouter.ai/settings/keys' : 'https://openrouter.ai/settings/credits';
+      const url = byKeyLimit ? SETTINGS_URLS.keys : SETTINGS_URLS.credits;
       await vscode.env.openExternal(vscode.Uri.parse(url));
     }
   }

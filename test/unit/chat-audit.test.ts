@@ -24,6 +24,7 @@ import { silentLogger } from '../../src/util/logger';
 
 const WASM = path.resolve('node_modules/sql.js/dist/sql-wasm.wasm');
 const MODEL = 'openai/gpt-4o-mini';
+const KEY_IN_PROMPT = 'sk-or-v1-' + 'fedcba9876543210'.repeat(4);
 
 const context = (overrides: Partial<AuditContext> = {}): AuditContext => ({
   userId: 'dev-42',
@@ -88,7 +89,8 @@ describe('audited chat against the simulator', () => {
     await sim.close();
   });
 
-  const rowByUid = (uid: string): StoredGeneration => {
+  const rowByUid = (uid: string | null): StoredGeneration => {
+    assert.ok(uid, 'the call was recorded');
     const row = ledger.queries.recent(100).find((r) => r.uid === uid);
     assert.ok(row, `row ${uid} is in the ledger`);
     return row;
@@ -116,7 +118,7 @@ describe('audited chat against the simulator', () => {
     assert.ok((first.latency_ms ?? -1) >= 0 && first.ttft_ms !== null);
     assert.equal(first.streamed, 1);
 
-    await backfiller.enqueue(result.uid, result.generationId!);
+    await backfiller.enqueue(result.uid!, result.generationId!);
     const done = rowByUid(result.uid);
     assert.equal(done.cost_source, 'generation');
     assert.equal(done.backfill, 'done');
@@ -145,7 +147,7 @@ describe('audited chat against the simulator', () => {
     assert.equal(row.status, 'cancelled');
     assert.equal(row.cost_source, 'estimate', 'no usage arrived, so the row starts with an estimate');
 
-    await backfiller.enqueue(result.uid, result.generationId!);
+    await backfiller.enqueue(result.uid!, result.generationId!);
     const billed = sim.generations().find((g) => g.id === result.generationId);
     assert.ok(billed?.cancelled, 'OpenRouter recorded the cancel');
     const priced = rowByUid(result.uid);
@@ -215,8 +217,20 @@ describe('audited chat against the simulator', () => {
     const redacted = await runAuditedStream({ client, ledger }, ask(prompt), context({ storePrompts: 'redacted' }), { onDelta: () => undefined });
     const text = rowByUid(redacted.uid).prompt_text ?? '';
     assert.ok(text.includes('mail') && !text.includes('jane@example.com') && !text.includes('0123456789abcdef0123'), text);
-    const full = await runAuditedStream({ client, ledger }, ask('plain question'), context({ storePrompts: 'full' }), { onDelta: () => undefined });
-    assert.match(rowByUid(full.uid).prompt_text ?? '', /plain question/);
+    const full = await runAuditedStream({ client, ledger }, ask(`plain question ${KEY_IN_PROMPT}`), context({ storePrompts: 'full' }), { onDelta: () => undefined });
+    const stored = rowByUid(full.uid).prompt_text ?? '';
+    assert.match(stored, /plain question/);
+    assert.ok(!stored.includes(KEY_IN_PROMPT), 'even a full prompt never puts a key into the ledger');
+  });
+
+  it('when the ledger cannot record the call, the answer still arrives and the failure is reported', async () => {
+    await ledger.close();
+    const result = await runAuditedStream({ client, ledger }, ask('still answer me'), context(), { onDelta: () => undefined });
+    assert.equal(result.status, 'success');
+    assert.match(result.content, /still answer me/);
+    assert.equal(result.uid, null);
+    assert.ok(result.recordError, 'the write failure is handed back to be shown');
+    ledger = await openLedger({ dir, wasmPath: WASM });
   });
 
   it('budgets: max_price is derived and sent; block refuses a request over the per-request limit; daily spend counts', async () => {
@@ -269,7 +283,7 @@ describe('audited chat against the simulator', () => {
 
   it('the ledger file on disk holds the audited row with its exact cost and no key', async () => {
     const result = await runAuditedStream({ client, ledger }, ask('persist me'), context(), { onDelta: () => undefined });
-    await backfiller.enqueue(result.uid, result.generationId!);
+    await backfiller.enqueue(result.uid!, result.generationId!);
     await ledger.close();
     const bytes = readFileSync(path.join(dir, 'ledger.sqlite'));
     const text = bytes.toString('latin1');

@@ -24,7 +24,10 @@ test('every %placeholder% in the manifest resolves in package.nls.json', () => {
   for (const p of placeholders) assert.ok(p.slice(1, -1) in nls, `${p} missing from package.nls.json`);
 });
 
-test('the base URL, where keys are sent, cannot be set by a workspace', () => {
+test('settings a cloned repository could abuse cannot be set by a workspace', () => {
   const props = Object.assign({}, ...manifest.contributes.configuration.map((g: { properties: object }) => g.properties));
-  assert.equal(props['openrouterLedger.baseUrl'].scope, 'application');
+  // Where keys are sent, whether prompts are stored, and every budget are the user's decisions only.
+  for (const key of ['baseUrl', 'audit.storePrompts', 'audit.redactionPatterns', 'budget.daily', 'budget.monthly', 'budget.perRequest', 'budget.mode']) {
+    assert.equal(props[`openrouterLedger.${key}`].scope, 'application', key);
+  }
 });
