@@ -109,6 +109,12 @@ describe('audited chat in VS Code', () => {
     assert.ok(!raw.includes(QUESTION), 'the question text is nowhere in the file');
   });
 
+  it('"Verify Ledger Integrity" reports the ledger intact', async () => {
+    await session.workbench.runCommand('OpenRouter: Verify Ledger Integrity');
+    const note = await session.workbench.waitForNotification(/Ledger intact/);
+    assert.match(note, /1 requests and \d+ chain entries verified/);
+  });
+
   it('the status bar tooltip counts today\'s request made through the extension', async () => {
     const item = await session.workbench.readStatusBarItem('openrouterLedger.credits');
     await session.workbench.statusBarItem('openrouterLedger.credits').hover();
