@@ -73,15 +73,20 @@ export function decodeRecords(buf: Buffer, baseOffset: number): DecodedJournal {
   return { records, consumed: baseOffset + start, corrupt, partialBytes: buf.length - start };
 }
 
-/** The bytes of a file from `offset` to its current end; undefined if the file is missing. */
-async function readTail(file: string, offset: number): Promise<Buffer | undefined> {
-  let handle: fs.FileHandle;
+/** Opens a file for reading; undefined when it does not exist (any other failure is thrown). */
+export async function openIfExists(file: string): Promise<fs.FileHandle | undefined> {
   try {
-    handle = await fs.open(file, 'r');
+    return await fs.open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** The bytes of a file from `offset` to its current end; undefined if the file is missing. */
+async function readTail(file: string, offset: number): Promise<Buffer | undefined> {
+  const handle = await openIfExists(file);
+  if (!handle) return undefined;
   try {
     const { size } = await handle.stat();
     const buf = Buffer.alloc(Math.max(0, size - offset));

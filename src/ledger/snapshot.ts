@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomicFile';
 import type { ChainHead } from './chain';
-import { syncDirectory } from './journal';
+import { openIfExists, syncDirectory } from './journal';
 
 export const SNAPSHOT_FILE = 'ledger.sqlite';
 export const PREVIOUS_FILE = 'ledger.sqlite.prev';
@@ -97,13 +97,8 @@ async function keepPrevious(dir: string, writerId: string): Promise<void> {
 
 /** Reads a snapshot candidate; undefined if missing. Header problems are thrown. */
 export async function readSnapshotBytes(file: string): Promise<(FileIdentity & { bytes: Uint8Array }) | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const handle = await openIfExists(file);
+  if (!handle) return undefined;
   try {
     const { size, mtimeMs } = await handle.stat();
     const bytes = await handle.readFile();

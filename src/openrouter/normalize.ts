@@ -11,6 +11,7 @@ import type {
   Credits,
   Generation,
   KeyInfo,
+  KeyLimitsAndUsage,
   LimitReset,
   ModelInfo,
   ModelPricing,
@@ -22,12 +23,7 @@ function limitReset(value: unknown): LimitReset {
   return value === 'daily' || value === 'weekly' || value === 'monthly' ? value : null;
 }
 
-export function readKeyInfo(data: unknown): KeyInfo | null {
-  const d = asObject(data);
-  if (!d) return null;
-  const free = asObject(d.free_model_daily_requests);
-  const freeUsed = num(free?.used);
-  const freeLimit = num(free?.limit);
+function readLimitsAndUsage(d: JsonObject): KeyLimitsAndUsage {
   return {
     label: str(d.label) ?? '',
     limit: num(d.limit),
@@ -42,10 +38,21 @@ export function readKeyInfo(data: unknown): KeyInfo | null {
     byokUsageDaily: num(d.byok_usage_daily),
     byokUsageWeekly: num(d.byok_usage_weekly),
     byokUsageMonthly: num(d.byok_usage_monthly),
-    isFreeTier: bool(d.is_free_tier) ?? false,
-    isManagementKey: bool(d.is_management_key) ?? bool(d.is_provisioning_key) ?? false,
     creatorUserId: str(d.creator_user_id),
     expiresAt: isoUtc(d.expires_at),
+  };
+}
+
+export function readKeyInfo(data: unknown): KeyInfo | null {
+  const d = asObject(data);
+  if (!d) return null;
+  const free = asObject(d.free_model_daily_requests);
+  const freeUsed = num(free?.used);
+  const freeLimit = num(free?.limit);
+  return {
+    ...readLimitsAndUsage(d),
+    isFreeTier: bool(d.is_free_tier) ?? false,
+    isManagementKey: bool(d.is_management_key) ?? bool(d.is_provisioning_key) ?? false,
     freeModelDailyRequests:
       freeUsed !== null && freeLimit !== null
         ? { used: freeUsed, limit: freeLimit, remaining: num(free?.remaining) ?? Math.max(0, freeLimit - freeUsed) }
@@ -91,24 +98,13 @@ export function readApiKey(data: unknown): ApiKeyRecord | null {
   const hash = str(d?.hash);
   if (!d || !hash) return null;
   return {
+    ...readLimitsAndUsage(d),
     hash,
     name: str(d.name) ?? '',
-    label: str(d.label) ?? '',
     disabled: bool(d.disabled) ?? false,
-    limit: num(d.limit),
-    limitRemaining: num(d.limit_remaining),
-    limitReset: limitReset(d.limit_reset),
-    includeByokInLimit: bool(d.include_byok_in_limit) ?? false,
-    usage: num(d.usage) ?? 0,
-    usageDaily: num(d.usage_daily),
-    usageWeekly: num(d.usage_weekly),
-    usageMonthly: num(d.usage_monthly),
-    byokUsage: num(d.byok_usage),
     // An unreadable creation time is kept verbatim rather than invented.
     createdAt: isoUtc(d.created_at) ?? str(d.created_at) ?? '',
     updatedAt: isoUtc(d.updated_at),
-    expiresAt: isoUtc(d.expires_at),
-    creatorUserId: str(d.creator_user_id),
     workspaceId: str(d.workspace_id),
   };
 }

@@ -10,8 +10,9 @@ export type LimitReset = 'daily' | 'weekly' | 'monthly' | null;
 /** OpenRouter's two key kinds: ordinary API ("inference") keys and management keys. */
 export type KeyKind = 'inference' | 'management';
 
-/** `GET /key` — the calling key's limits and spend (USD). */
-export interface KeyInfo {
+/** Limits and spend (USD) that `/key` and the `/keys` key object share. */
+export interface KeyLimitsAndUsage {
+  /** Masked key text, e.g. `sk-or-v1-0e6...1c96` (sometimes a name). */
   label: string;
   limit: number | null;
   limitRemaining: number | null;
@@ -25,11 +26,15 @@ export interface KeyInfo {
   byokUsageDaily: number | null;
   byokUsageWeekly: number | null;
   byokUsageMonthly: number | null;
+  creatorUserId: string | null;
+  expiresAt: string | null;
+}
+
+/** `GET /key` — the calling key's limits and spend. */
+export interface KeyInfo extends KeyLimitsAndUsage {
   isFreeTier: boolean;
   /** From `is_management_key`, falling back to the deprecated `is_provisioning_key`. */
   isManagementKey: boolean;
-  creatorUserId: string | null;
-  expiresAt: string | null;
   freeModelDailyRequests: { used: number; limit: number; remaining: number } | null;
 }
 
@@ -64,24 +69,12 @@ export interface ActivityQuery {
 }
 
 /** The management API's key object (`/keys`). */
-export interface ApiKeyRecord {
+export interface ApiKeyRecord extends KeyLimitsAndUsage {
   hash: string;
   name: string;
-  label: string;
   disabled: boolean;
-  limit: number | null;
-  limitRemaining: number | null;
-  limitReset: LimitReset;
-  includeByokInLimit: boolean;
-  usage: number;
-  usageDaily: number | null;
-  usageWeekly: number | null;
-  usageMonthly: number | null;
-  byokUsage: number | null;
   createdAt: string; // normalized to ISO-8601 UTC with 'Z'
   updatedAt: string | null;
-  expiresAt: string | null;
-  creatorUserId: string | null;
   workspaceId: string | null;
 }
 
