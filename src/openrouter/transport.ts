@@ -24,7 +24,19 @@
  *   store, so corporate roots installed in the OS keep working next to the extra CA.
  */
 import * as tls from 'node:tls';
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+
+type Undici = typeof import('undici');
+let undiciModule: Undici | undefined;
+/**
+ * undici is loaded on first use, not when the extension activates: inside VS Code the host's
+ * fetch is the transport and undici is only needed for an extra CA or a proxy of our own.
+ */
+function undici(): Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undiciModule ??= require('undici') as Undici;
+  return undiciModule;
+}
 import type { HeaderReader } from './errors';
 
 export interface TransportRequestInit {
@@ -91,7 +103,7 @@ function closable(transport: Transport, dispatchers: () => Dispatcher[]): Closab
  */
 export function hostFetchTransport(fetchImpl: FetchLike, options: { ca?: CaOption } = {}): ClosableTransport {
   const ca = trustStore(options.ca);
-  const dispatcher = ca ? new Agent({ connect: { ca } }) : undefined;
+  const dispatcher = ca ? new (undici().Agent)({ connect: { ca } }) : undefined;
   const transport: Transport = (url, init) => fetchImpl(url, dispatcher ? { ...init, dispatcher } : init);
   return closable(transport, () => (dispatcher ? [dispatcher] : []));
 }
@@ -112,18 +124,18 @@ export function undiciTransport(options: UndiciTransportOptions = {}): ClosableT
   const tlsOptions = { ...(ca ? { ca } : {}), ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
   const proxyUrl = options.proxyUrl?.trim() ? validProxyUrl(options.proxyUrl.trim()) : undefined;
   const noProxy = options.noProxy ?? [];
-  let direct: Agent | undefined;
-  let proxy: ProxyAgent | undefined;
+  let direct: Dispatcher | undefined;
+  let proxy: Dispatcher | undefined;
   const dispatcherFor = (url: string): Dispatcher => {
     if (proxyUrl && !bypassesProxy(new URL(url), noProxy)) {
-      proxy ??= new ProxyAgent({ uri: proxyUrl, requestTls: tlsOptions, proxyTls: tlsOptions });
+      proxy ??= new (undici().ProxyAgent)({ uri: proxyUrl, requestTls: tlsOptions, proxyTls: tlsOptions });
       return proxy;
     }
-    direct ??= new Agent({ connect: tlsOptions });
+    direct ??= new (undici().Agent)({ connect: tlsOptions });
     return direct;
   };
-  const transport: Transport = (url, init) => undiciFetch(url, { ...init, dispatcher: dispatcherFor(url) });
-  return closable(transport, () => [direct, proxy].filter((d): d is Agent | ProxyAgent => d !== undefined));
+  const transport: Transport = (url, init) => undici().fetch(url, { ...init, dispatcher: dispatcherFor(url) });
+  return closable(transport, () => [direct, proxy].filter((d): d is Dispatcher => d !== undefined));
 }
 
 function validProxyUrl(text: string): string {
