@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { validateBudgetSettings, type BudgetSettings } from './budget/policy';
 import { compileUserPatterns } from './chat/redaction';
 import type { StorePrompts } from './chat/auditedCall';
+import { plainTranslate, type Translate } from './util/l10n';
 
 export const SECTION = 'openrouterLedger';
 export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -26,6 +27,7 @@ export interface LedgerConfig {
 
 export interface ConfigProblem {
   setting: string;
+  /** A whole sentence for the user, naming the setting. */
   message: string;
 }
 
@@ -34,31 +36,31 @@ type Get = <T>(key: string, fallback: T) => T;
 function readNumber(get: Get, key: string, fallback: number, min: number, problems: ConfigProblem[]): number {
   const raw = get<unknown>(key, fallback);
   if (typeof raw !== 'number' || !Number.isFinite(raw)) {
-    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('must be a number; using {0}', String(fallback)) });
+    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('Setting {0} must be a number; using {1}.', `${SECTION}.${key}`, String(fallback)) });
     return fallback;
   }
   if (raw < min) {
-    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('must be at least {0}; using {0}', String(min)) });
+    problems.push({ setting: `${SECTION}.${key}`, message: vscode.l10n.t('Setting {0} must be at least {1}; using {1}.', `${SECTION}.${key}`, String(min)) });
     return min;
   }
   return raw;
 }
 
 /** Pure part of base-URL validation, exported for unit tests. */
-export function normalizeBaseUrl(raw: unknown): { url: string; problem?: string } {
+export function normalizeBaseUrl(raw: unknown, t: Translate = plainTranslate): { url: string; problem?: string } {
   if (typeof raw !== 'string' || raw.trim() === '') return { url: DEFAULT_BASE_URL };
   const trimmed = raw.trim().replace(/\/+$/, '');
   try {
     const parsed = new URL(trimmed);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      return { url: DEFAULT_BASE_URL, problem: 'must be an http(s) URL' };
+      return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl must be an http(s) URL; using {0}.', DEFAULT_BASE_URL) };
     }
     if (parsed.username || parsed.password) {
-      return { url: DEFAULT_BASE_URL, problem: 'must not contain credentials' };
+      return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl must not contain credentials; using {0}.', DEFAULT_BASE_URL) };
     }
     return { url: trimmed };
   } catch {
-    return { url: DEFAULT_BASE_URL, problem: 'is not a valid URL' };
+    return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl is not a valid URL; using {0}.', DEFAULT_BASE_URL) };
   }
 }
 
@@ -67,29 +69,31 @@ export function readConfig(): { config: LedgerConfig; problems: ConfigProblem[] 
   const get: Get = (key, fallback) => c.get(key, fallback);
   const problems: ConfigProblem[] = [];
 
-  const base = normalizeBaseUrl(c.get('baseUrl'));
-  if (base.problem) {
-    problems.push({ setting: `${SECTION}.baseUrl`, message: vscode.l10n.t('{0}; using {1}', base.problem, DEFAULT_BASE_URL) });
-  }
+  const base = normalizeBaseUrl(c.get('baseUrl'), vscode.l10n.t);
+  if (base.problem) problems.push({ setting: `${SECTION}.baseUrl`, message: base.problem });
   const warnBelow = readNumber(get, 'statusBar.warnBelow', 5, 0, problems);
   let criticalBelow = readNumber(get, 'statusBar.criticalBelow', 1, 0, problems);
   if (criticalBelow > warnBelow) {
     problems.push({
       setting: `${SECTION}.statusBar.criticalBelow`,
-      message: vscode.l10n.t('is above warnBelow ({0}); using {0}', String(warnBelow)),
+      message: vscode.l10n.t('Setting {0} is above warnBelow ({1}); using {1}.', `${SECTION}.statusBar.criticalBelow`, String(warnBelow)),
     });
     criticalBelow = warnBelow;
   }
   const timeZone = c.get<string>('ledger.timeZone', 'utc');
-  const budget = validateBudgetSettings({
-    daily: c.get('budget.daily'),
-    monthly: c.get('budget.monthly'),
-    perRequest: c.get('budget.perRequest'),
-    mode: c.get('budget.mode'),
-  });
+  const budget = validateBudgetSettings(
+    {
+      daily: c.get('budget.daily'),
+      monthly: c.get('budget.monthly'),
+      perRequest: c.get('budget.perRequest'),
+      mode: c.get('budget.mode'),
+    },
+    `${SECTION}.budget`,
+    vscode.l10n.t,
+  );
   for (const message of budget.problems) problems.push({ setting: `${SECTION}.budget`, message });
   const redactionPatterns = stringList(c.get('audit.redactionPatterns'));
-  for (const message of compileUserPatterns(redactionPatterns).problems) {
+  for (const message of compileUserPatterns(redactionPatterns, vscode.l10n.t).problems) {
     problems.push({ setting: `${SECTION}.audit.redactionPatterns`, message });
   }
   const storePrompts = c.get<string>('audit.storePrompts', 'none');

@@ -26,6 +26,9 @@ import { createHash } from 'node:crypto';
 const LEDGER_OPEN_DELAY_MS = 1_500;
 const LEDGER_TOTALS_REFRESH_MS = 60_000;
 
+/** `describeError` in the user's language, for everything shown; logs keep the English `describeError`. */
+const describeForUser = (err: unknown) => describeError(err, vscode.l10n.t);
+
 export class Container extends Disposable {
   private reportedProblems = new Set<string>();
   private config: LedgerConfig;
@@ -59,8 +62,8 @@ export class Container extends Disposable {
         {
           readKey: () => this.client.getKeyInfo(),
           readCredits: () => this.client.getCredits(),
-          creditsNote: (err) => describeError(err),
-          describeError,
+          creditsNote: describeForUser,
+          describeError: describeForUser,
         },
         () => this.config,
         logger,
@@ -104,7 +107,7 @@ export class Container extends Disposable {
         localUserId: `vscode-${createHash('sha256').update(vscode.env.machineId).digest('hex').slice(0, 12)}`,
         globalState: context.globalState,
         logger,
-        describeError,
+        describeError: describeForUser,
         gitBranch: () => currentGitBranch(),
         onRecorded: () => this.ledger.notifyChanged(),
       }),
@@ -124,7 +127,7 @@ export class Container extends Disposable {
       checkKey: (key, slot) => this.client.getKeyInfo({ keyOverride: key, kind: slot }),
       readCredits: () => this.client.getCredits(),
       isRejectedKey: (err) => isOpenRouterError(err) && err.status === 401,
-      describeError,
+      describeError: describeForUser,
     };
     for (const d of registerKeyCommands(keyDeps)) this.register(d);
     this.register(vscode.commands.registerCommand(CommandIds.refresh, () => this.credits.refresh()));
@@ -155,7 +158,7 @@ export class Container extends Disposable {
       await this.ledger.dailyChores();
     } catch (err) {
       this.logger.error(`the ledger could not be opened: ${describeError(err)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger could not be opened: {0}', describeError(err)));
+      void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger could not be opened: {0}', describeForUser(err)));
     }
   }
 
@@ -179,7 +182,7 @@ export class Container extends Disposable {
     void vscode.window.showErrorMessage(
       vscode.l10n.t(
         'VS Code could not read its secret storage ({0}), so your OpenRouter keys cannot be read. On Linux this usually means no OS keyring: set "password-store" in "Preferences: Configure Runtime Arguments" and restart, or set OPENROUTER_API_KEY in the environment.',
-        describeError(err),
+        describeForUser(err),
       ),
     );
   }
@@ -191,7 +194,7 @@ export class Container extends Disposable {
     for (const p of problems) {
       const text = `${p.setting} ${p.message}`;
       if (this.reportedProblems.has(text)) continue;
-      const message = vscode.l10n.t('Setting {0} {1}', p.setting, p.message);
+      const message = p.message;
       this.logger.warn(message);
       void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Settings')).then((choice) => {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', p.setting);

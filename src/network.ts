@@ -31,7 +31,7 @@ function readExtraCa(file: string, logger: Logger): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    const message = vscode.l10n.t('Could not read the CA certificates file {0}: {1}', file, describeError(err));
+    const message = vscode.l10n.t('Could not read the CA certificates file {0}: {1}', file, describeError(err, vscode.l10n.t));
     logger.warn(message);
     void vscode.window.showWarningMessage(message);
     return undefined;

@@ -3,6 +3,7 @@
  * refuse. Limits are in USD; 0 switches a limit off. Days and months are UTC, like OpenRouter's
  * own `usage_daily` / `usage_monthly` counters, so both sides count the same period.
  */
+import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
 
 export type BudgetMode = 'warn' | 'block';
@@ -19,8 +20,6 @@ export const BUDGET_OFF: BudgetSettings = { daily: 0, monthly: 0, perRequest: 0,
 const LIMIT_KEYS = ['daily', 'monthly', 'perRequest'] as const;
 type LimitScope = (typeof LIMIT_KEYS)[number];
 
-const SCOPE_NAME: Record<LimitScope, string> = { daily: 'daily', monthly: 'monthly', perRequest: 'per-request' };
-
 /**
  * Reads raw setting values (as `WorkspaceConfiguration.get` returns them). A missing value means
  * off without complaint; a bad one (negative, NaN, infinite, not a number) is switched off too,
@@ -30,6 +29,7 @@ const SCOPE_NAME: Record<LimitScope, string> = { daily: 'daily', monthly: 'month
 export function validateBudgetSettings(
   raw: unknown,
   settingPrefix = 'openrouterLedger.budget',
+  t: Translate = plainTranslate,
 ): { settings: BudgetSettings; problems: string[] } {
   const source = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const problems: string[] = [];
@@ -41,10 +41,7 @@ export function validateBudgetSettings(
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
       settings[key] = value;
     } else {
-      problems.push(
-        `Setting ${settingPrefix}.${key} must be a number of US dollars, 0 or more (0 = off); found ${describe(value)}. ` +
-          `The ${SCOPE_NAME[key]} limit is off until this is fixed.`,
-      );
+      problems.push(badLimitProblem(key, `${settingPrefix}.${key}`, describe(value), t));
     }
   }
 
@@ -52,9 +49,20 @@ export function validateBudgetSettings(
   if (typeof mode === 'string' && (mode.trim().toLowerCase() === 'warn' || mode.trim().toLowerCase() === 'block')) {
     settings.mode = mode.trim().toLowerCase() as BudgetMode;
   } else if (mode !== undefined && mode !== null) {
-    problems.push(`Setting ${settingPrefix}.mode must be "warn" or "block"; found ${describe(mode)}. Using "warn".`);
+    problems.push(t('Setting {0} must be "warn" or "block"; found {1}. Using "warn".', `${settingPrefix}.mode`, describe(mode)));
   }
   return { settings, problems };
+}
+
+function badLimitProblem(scope: LimitScope, setting: string, found: string, t: Translate): string {
+  switch (scope) {
+    case 'daily':
+      return t('Setting {0} must be a number of US dollars, 0 or more (0 = off); found {1}. The daily limit is off until this is fixed.', setting, found);
+    case 'monthly':
+      return t('Setting {0} must be a number of US dollars, 0 or more (0 = off); found {1}. The monthly limit is off until this is fixed.', setting, found);
+    case 'perRequest':
+      return t('Setting {0} must be a number of US dollars, 0 or more (0 = off); found {1}. The per-request limit is off until this is fixed.', setting, found);
+  }
 }
 
 /** A setting value quoted safely: bounded length, no control characters. */
@@ -76,6 +84,8 @@ export interface BudgetInput {
   /** The key's own counters from OpenRouter's `/key`, when known. */
   openRouterUsageDaily?: number | null;
   openRouterUsageMonthly?: number | null;
+  /** Translates the messages and summary (the host passes `vscode.l10n.t`). */
+  t?: Translate;
 }
 
 export interface BudgetViolation {
@@ -105,9 +115,10 @@ export interface BudgetDecision {
  * warn mode turns violations into 'confirm', block mode into 'refuse'.
  */
 export function evaluateBudget(input: BudgetInput): BudgetDecision {
+  const t = input.t ?? plainTranslate;
   const settings = validateBudgetSettings(input.settings).settings;
   const estimate = input.estimateUsd !== null && Number.isFinite(input.estimateUsd) ? Math.max(0, input.estimateUsd) : null;
-  const reason = input.unknownReason ?? 'price unknown';
+  const reason = input.unknownReason ?? t('price unknown');
   const violations: BudgetViolation[] = [];
 
   if (settings.perRequest > 0) {
@@ -117,62 +128,121 @@ export function evaluateBudget(input: BudgetInput): BudgetDecision {
         scope: 'perRequest',
         limit,
         projected: null,
-        message: `Cannot verify the cost of this request: ${reason}. Your per-request limit is ${formatUsd(limit)}.`,
+        message: t('Cannot verify the cost of this request: {0}. Your per-request limit is {1}.', reason, formatUsd(limit)),
       });
     } else if (estimate > limit) {
       violations.push({
         scope: 'perRequest',
         limit,
         projected: estimate,
-        message: `This request may cost up to ${formatUsd(estimate)}, over your per-request limit of ${formatUsd(limit)}.`,
+        message: t('This request may cost up to {0}, over your per-request limit of {1}.', formatUsd(estimate), formatUsd(limit)),
       });
     }
   }
 
   const periods = [
-    { scope: 'daily' as const, label: "Today's", ledger: input.spentTodayUsd, openRouter: input.openRouterUsageDaily },
-    { scope: 'monthly' as const, label: "This month's", ledger: input.spentMonthUsd, openRouter: input.openRouterUsageMonthly },
+    { scope: 'daily' as const, ledger: input.spentTodayUsd, openRouter: input.openRouterUsageDaily },
+    { scope: 'monthly' as const, ledger: input.spentMonthUsd, openRouter: input.openRouterUsageMonthly },
   ];
   for (const period of periods) {
     const limit = settings[period.scope];
     if (limit <= 0) continue;
-    const spent = periodSpend(period.label, period.ledger, period.openRouter);
-    const name = SCOPE_NAME[period.scope];
+    const spent = periodSpend(period.ledger, period.openRouter);
+    const text = periodTexts(period.scope, spent, limit, t);
     if (estimate === null) {
-      const state =
-        spent.usd > limit
-          ? `${spent.text} is already over your ${name} limit of ${formatUsd(limit)}`
-          : `${spent.text} leaves ${formatUsd(limit - spent.usd)} of your ${name} limit of ${formatUsd(limit)}`;
-      violations.push({ scope: period.scope, limit, projected: null, message: `${state}.` });
+      const message = spent.usd > limit ? text.alreadyOver() : text.leaves(limit - spent.usd);
+      violations.push({ scope: period.scope, limit, projected: null, message });
       continue;
     }
     const projected = spent.usd + estimate;
     if (estimate > 0 && projected > limit) {
-      violations.push({
-        scope: period.scope,
-        limit,
-        projected,
-        message:
-          `${spent.text} plus this request (up to ${formatUsd(estimate)}) comes to ${formatUsd(projected)}, ` +
-          `over your ${name} limit of ${formatUsd(limit)}.`,
-      });
+      violations.push({ scope: period.scope, limit, projected, message: text.exceeds(estimate, projected) });
     }
   }
 
   const verdict = violations.length === 0 ? 'ok' : settings.mode === 'block' ? 'refuse' : 'confirm';
-  return { verdict, violations, unknownEstimate: estimate === null, summary: summarize(verdict, violations, estimate, reason, settings) };
+  return { verdict, violations, unknownEstimate: estimate === null, summary: summarize(verdict, violations, estimate, reason, settings, t) };
 }
 
-/** The stricter (larger) of the ledger's and OpenRouter's spend, described for the user. */
-function periodSpend(label: string, ledgerRaw: number, openRouterRaw: number | null | undefined): { usd: number; text: string } {
+interface PeriodSpend {
+  /** The figure that counts: the larger of the two. */
+  usd: number;
+  ledger: number;
+  /** null when OpenRouter's counter is unknown; then only the ledger counts. */
+  openRouter: number | null;
+}
+
+/** The stricter (larger) of the ledger's and OpenRouter's spend. */
+function periodSpend(ledgerRaw: number, openRouterRaw: number | null | undefined): PeriodSpend {
   const ledger = Number.isFinite(ledgerRaw) && ledgerRaw > 0 ? ledgerRaw : 0;
   const openRouter = typeof openRouterRaw === 'number' && Number.isFinite(openRouterRaw) && openRouterRaw >= 0 ? openRouterRaw : null;
-  if (openRouter === null) return { usd: ledger, text: `${label} spend of ${formatUsd(ledger)}` };
-  const usd = Math.max(ledger, openRouter);
-  const text =
-    `${label} spend of ${formatUsd(usd)} (OpenRouter reports ${formatUsd(openRouter)}, ` +
-    `this ledger ${formatUsd(ledger)}; the larger counts)`;
-  return { usd, text };
+  return { usd: openRouter === null ? ledger : Math.max(ledger, openRouter), ledger, openRouter };
+}
+
+interface PeriodTexts {
+  alreadyOver(): string;
+  leaves(remainingUsd: number): string;
+  exceeds(estimateUsd: number, projectedUsd: number): string;
+}
+
+/**
+ * The three sentences about a period limit. Each is one whole template per period and per
+ * source of the spend figure (ledger only, or both with the larger counting), so a translation
+ * never has to agree with a phrase built elsewhere.
+ */
+function periodTexts(scope: 'daily' | 'monthly', spent: PeriodSpend, limit: number, t: Translate): PeriodTexts {
+  const [usd, lim] = [formatUsd(spent.usd), formatUsd(limit)];
+  if (spent.openRouter === null) {
+    return scope === 'daily'
+      ? {
+          alreadyOver: () => t("Today's spend of {0} is already over your daily limit of {1}.", usd, lim),
+          leaves: (rest) => t("Today's spend of {0} leaves {1} of your daily limit of {2}.", usd, formatUsd(rest), lim),
+          exceeds: (est, proj) =>
+            t("Today's spend of {0} plus this request (up to {1}) comes to {2}, over your daily limit of {3}.", usd, formatUsd(est), formatUsd(proj), lim),
+        }
+      : {
+          alreadyOver: () => t("This month's spend of {0} is already over your monthly limit of {1}.", usd, lim),
+          leaves: (rest) => t("This month's spend of {0} leaves {1} of your monthly limit of {2}.", usd, formatUsd(rest), lim),
+          exceeds: (est, proj) =>
+            t("This month's spend of {0} plus this request (up to {1}) comes to {2}, over your monthly limit of {3}.", usd, formatUsd(est), formatUsd(proj), lim),
+        };
+  }
+  const [openRouter, ledger] = [formatUsd(spent.openRouter), formatUsd(spent.ledger)];
+  return scope === 'daily'
+    ? {
+        alreadyOver: () =>
+          t(
+            "Today's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) is already over your daily limit of {3}.",
+            usd, openRouter, ledger, lim,
+          ),
+        leaves: (rest) =>
+          t(
+            "Today's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) leaves {3} of your daily limit of {4}.",
+            usd, openRouter, ledger, formatUsd(rest), lim,
+          ),
+        exceeds: (est, proj) =>
+          t(
+            "Today's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) plus this request (up to {3}) comes to {4}, over your daily limit of {5}.",
+            usd, openRouter, ledger, formatUsd(est), formatUsd(proj), lim,
+          ),
+      }
+    : {
+        alreadyOver: () =>
+          t(
+            "This month's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) is already over your monthly limit of {3}.",
+            usd, openRouter, ledger, lim,
+          ),
+        leaves: (rest) =>
+          t(
+            "This month's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) leaves {3} of your monthly limit of {4}.",
+            usd, openRouter, ledger, formatUsd(rest), lim,
+          ),
+        exceeds: (est, proj) =>
+          t(
+            "This month's spend of {0} (OpenRouter reports {1}, this ledger {2}; the larger counts) plus this request (up to {3}) comes to {4}, over your monthly limit of {5}.",
+            usd, openRouter, ledger, formatUsd(est), formatUsd(proj), lim,
+          ),
+      };
 }
 
 function summarize(
@@ -181,19 +251,20 @@ function summarize(
   estimate: number | null,
   reason: string,
   settings: BudgetSettings,
+  t: Translate,
 ): string {
   if (verdict === 'ok') {
-    if (estimate === null) return `Estimated cost unknown (${reason}). No budget limit is set.`;
+    if (estimate === null) return t('Estimated cost unknown ({0}). No budget limit is set.', reason);
     const anyLimit = LIMIT_KEYS.some((k) => settings[k] > 0);
-    return anyLimit ? `Estimated cost up to ${formatUsd(estimate)}; within your budget.` : `Estimated cost up to ${formatUsd(estimate)}.`;
+    return anyLimit ? t('Estimated cost up to {0}; within your budget.', formatUsd(estimate)) : t('Estimated cost up to {0}.', formatUsd(estimate));
   }
   // Known estimates are quoted in each violation; an unknown one is explained once, up front.
   const parts = violations.map((v) => v.message);
   if (estimate === null && !violations.some((v) => v.scope === 'perRequest')) {
-    parts.unshift(`Cannot verify the cost of this request: ${reason}.`);
+    parts.unshift(t('Cannot verify the cost of this request: {0}.', reason));
   }
   const details = parts.join(' ');
-  return verdict === 'refuse' ? `Blocked by your budget. ${details}` : `${details} Send anyway?`;
+  return verdict === 'refuse' ? t('Blocked by your budget. {0}', details) : t('{0} Send anyway?', details);
 }
 
 /** Midnight UTC of the day containing `now`: the start of OpenRouter's `usage_daily` period. */

@@ -7,6 +7,7 @@
  * treated as free. Anything computed from it is unknown too, with a reason a user can read.
  */
 import type { ModelInfo, ModelPricing, Price, PriceKey, PriceOverride } from '../openrouter/types';
+import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
 
 const PRICE_KEYS: readonly PriceKey[] = [
@@ -135,9 +136,9 @@ export interface RequestSize {
  * Upper-bound cost of one chat request: promptTokens × prompt + maxTokens × completion + request.
  * A price is only needed when its quantity is non-zero; the per-request fee is always needed.
  */
-export function estimateRequestCost(model: ModelInfo, request: RequestSize & { at: Date }): CostEstimate {
+export function estimateRequestCost(model: ModelInfo, request: RequestSize & { at: Date }, t: Translate = plainTranslate): CostEstimate {
   const pricing = effectivePricing(model.pricing, { promptTokens: request.promptTokens, at: request.at });
-  const label = modelLabel(model.id);
+  const label = modelLabel(model.id, t);
   const unknown = (reason: string): CostEstimate => ({
     usd: null,
     breakdown: { prompt: null, completion: null, request: null },
@@ -146,10 +147,10 @@ export function estimateRequestCost(model: ModelInfo, request: RequestSize & { a
   });
 
   if (!isTokenCount(request.promptTokens) || (request.maxTokens !== null && !isTokenCount(request.maxTokens))) {
-    return unknown(`cost unknown for ${label} (invalid token count)`);
+    return unknown(t('cost unknown for {0} (invalid token count)', label));
   }
   if (request.maxTokens === null) {
-    return unknown(`cost unknown for ${label}: no max_tokens is set, so the reply's cost has no upper bound`);
+    return unknown(t("cost unknown for {0}: no max_tokens is set, so the reply's cost has no upper bound", label));
   }
   const breakdown: CostBreakdown = {
     prompt: partCost(request.promptTokens, pricing.prompt),
@@ -158,8 +159,10 @@ export function estimateRequestCost(model: ModelInfo, request: RequestSize & { a
   };
   const missing = (Object.keys(breakdown) as Array<keyof CostBreakdown>).filter((k) => breakdown[k] === null);
   if (missing.length > 0) {
-    const detail = isRouterModel(model.id) ? 'router model' : `no usable ${missing.join(', ')} price`;
-    return { usd: null, breakdown, pricing, unknownReason: `price unknown for ${label} (${detail})` };
+    const unknownReason = isRouterModel(model.id)
+      ? t('price unknown for {0} (router model)', label)
+      : t('price unknown for {0} (no usable {1} price)', label, missing.join(', '));
+    return { usd: null, breakdown, pricing, unknownReason };
   }
   const usd = (breakdown.prompt ?? 0) + (breakdown.completion ?? 0) + (breakdown.request ?? 0);
   return { usd, breakdown, pricing };
@@ -180,9 +183,9 @@ export function isRouterModel(id: string): boolean {
 }
 
 /** Model ids come from the network: strip control/format characters and bound the length before quoting one. */
-function modelLabel(id: string): string {
+function modelLabel(id: string, t: Translate): string {
   const clean = id.replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
-  if (clean === '') return '(unnamed model)';
+  if (clean === '') return t('(unnamed model)');
   return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
 }
 
@@ -266,10 +269,10 @@ function floorMicro(value: number): number {
   return Math.floor(value * 1e6) / 1e6;
 }
 
-/** `2.5e-6` → `$2.50/M`; 0 → `free`; null → `unknown`. */
-export function formatPerMillion(pricePerToken: Price): string {
-  if (pricePerToken === null || !Number.isFinite(pricePerToken) || pricePerToken < 0) return 'unknown';
-  if (pricePerToken === 0) return 'free';
+/** `2.5e-6` → `$2.50/M`; 0 → `free`; null → `unknown` (those two words in the language of `t`). */
+export function formatPerMillion(pricePerToken: Price, t: Translate = plainTranslate): string {
+  if (pricePerToken === null || !Number.isFinite(pricePerToken) || pricePerToken < 0) return t('unknown');
+  if (pricePerToken === 0) return t('free');
   return `${perMillionAmount(pricePerToken * 1e6)}/M`;
 }
 

@@ -44,6 +44,7 @@ export interface ChatDeps {
   localUserId: string;
   globalState: vscode.Memento;
   logger: Logger;
+  /** The user-facing sentence for a failure, in the user's language. */
   describeError(err: unknown): string;
   gitBranch(): string | null;
   onRecorded(): void;
@@ -59,7 +60,7 @@ class ChatDocuments implements vscode.TextDocumentContentProvider {
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.sessions.get(uri.path)?.render() ?? vscode.l10n.t('This chat is no longer open. Run "OpenRouter: New Chat".');
+    return this.sessions.get(uri.path)?.render(vscode.l10n.t) ?? vscode.l10n.t('This chat is no longer open. Run "OpenRouter: New Chat".');
   }
 
   update(session: ChatSession): void {
@@ -199,6 +200,7 @@ export class ChatController extends Disposable {
       spentSince: (from) => ledger.spentSince(from),
       keyInfo: this.deps.keyInfo(),
       now: new Date(),
+      t: vscode.l10n.t,
     });
     if (check.decision.verdict === 'refuse') {
       void vscode.window.showErrorMessage(check.decision.summary);

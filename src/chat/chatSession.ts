@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../openrouter/types';
+import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
 
 export interface TurnOutcome {
@@ -56,21 +57,37 @@ export class ChatSession {
     }
   }
 
-  render(): string {
-    const lines = [`# OpenRouter Chat ${this.number} — ${this.model}`, '', `_Session ${this.id.slice(0, 8)} · every request is recorded in the ledger_`, ''];
+  render(t: Translate = plainTranslate): string {
+    const lines = [
+      `# ${t('OpenRouter Chat {0} — {1}', this.number, this.model)}`,
+      '',
+      `_${t('Session {0} · every request is recorded in the ledger', this.id.slice(0, 8))}_`,
+      '',
+    ];
     for (const turn of this.turns) {
-      lines.push('---', '', `**You:** ${turn.question}`, '', `**${turn.outcome.modelUsed ?? this.model}:**`, '', turn.answer || '…', '');
+      lines.push('---', '', `**${t('You:')}** ${turn.question}`, '', `**${turn.outcome.modelUsed ?? this.model}:**`, '', turn.answer || '…', '');
       const o = turn.outcome;
       if (o.status !== 'streaming') {
         const parts: string[] = [];
-        if (o.status !== 'success') parts.push(o.status);
-        if (o.tokens != null) parts.push(`${o.tokens} tokens`);
-        if (o.cost != null) parts.push(`${formatUsd(o.cost)}${o.costExact ? '' : ' (estimate)'}`);
-        if (o.latencyMs != null) parts.push(`${(o.latencyMs / 1000).toFixed(1)} s`);
+        if (o.status !== 'success') parts.push(failureLabel(o.status, t));
+        if (o.tokens != null) parts.push(t('{0} tokens', o.tokens));
+        if (o.cost != null) parts.push(o.costExact ? formatUsd(o.cost) : t('{0} (estimate)', formatUsd(o.cost)));
+        if (o.latencyMs != null) parts.push(t('{0} s', (o.latencyMs / 1000).toFixed(1)));
         if (o.note) parts.push(o.note);
         lines.push(`_${parts.join(' · ')}_`, '');
       }
     }
     return lines.join('\n');
+  }
+}
+
+function failureLabel(status: 'error' | 'timeout' | 'cancelled', t: Translate): string {
+  switch (status) {
+    case 'error':
+      return t('error');
+    case 'timeout':
+      return t('timeout');
+    case 'cancelled':
+      return t('cancelled');
   }
 }

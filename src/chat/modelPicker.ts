@@ -16,7 +16,7 @@ function priceText(m: ModelInfo): string {
   if (prompt === null || completion === null) {
     return isRouterModel(m.id) ? vscode.l10n.t('price varies (router) — unknown before the call') : vscode.l10n.t('price unknown');
   }
-  return vscode.l10n.t('{0} in · {1} out', formatPerMillion(prompt), formatPerMillion(completion));
+  return vscode.l10n.t('{0} in · {1} out', formatPerMillion(prompt, vscode.l10n.t), formatPerMillion(completion, vscode.l10n.t));
 }
 
 function itemFor(m: ModelInfo, defaultModel: string, floorButton: vscode.QuickInputButton): ModelItem {

@@ -6,6 +6,7 @@
 import { evaluateBudget, utcDayStart, utcMonthStart, type BudgetDecision, type BudgetSettings } from '../budget/policy';
 import { estimateRequestCost, maxPriceForBudget, type CostEstimate, type MaxPrice } from '../budget/pricing';
 import type { ChatMessage, KeyInfo, ModelInfo } from '../openrouter/types';
+import { plainTranslate, type Translate } from '../util/l10n';
 import { estimatePromptTokens } from './tokenEstimate';
 
 export interface PreflightInput {
@@ -19,6 +20,8 @@ export interface PreflightInput {
   /** The key's last /key reading, for OpenRouter's own daily/monthly counters. */
   keyInfo: KeyInfo | null;
   now: Date;
+  /** Translates the estimate's reason and the budget decision (the host passes `vscode.l10n.t`). */
+  t?: Translate;
 }
 
 export interface Preflight {
@@ -29,10 +32,11 @@ export interface Preflight {
 }
 
 export async function preflight(input: PreflightInput): Promise<Preflight> {
+  const t = input.t ?? plainTranslate;
   const promptTokens = estimatePromptTokens(input.messages);
   const estimate = input.model
-    ? estimateRequestCost(input.model, { promptTokens, maxTokens: input.maxTokens, at: input.now })
-    : { usd: null, unknownReason: `price unknown for ${input.modelId} (not in OpenRouter's model list)` };
+    ? estimateRequestCost(input.model, { promptTokens, maxTokens: input.maxTokens, at: input.now }, t)
+    : { usd: null, unknownReason: t("price unknown for {0} (not in OpenRouter's model list)", input.modelId) };
   const [spentToday, spentMonth] = await Promise.all([
     input.spentSince(utcDayStart(input.now)),
     input.spentSince(utcMonthStart(input.now)),
@@ -45,6 +49,7 @@ export async function preflight(input: PreflightInput): Promise<Preflight> {
     spentMonthUsd: spentMonth,
     openRouterUsageDaily: input.keyInfo?.usageDaily ?? null,
     openRouterUsageMonthly: input.keyInfo?.usageMonthly ?? null,
+    t,
   });
   const maxPrice =
     input.model && input.budget.perRequest > 0

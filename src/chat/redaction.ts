@@ -17,6 +17,7 @@
  */
 import * as vm from 'node:vm';
 import type { ChatMessage } from '../openrouter/types';
+import { plainTranslate, type Translate } from '../util/l10n';
 
 export const MAX_USER_PATTERN_LENGTH = 200;
 export const DEFAULT_USER_PATTERN_TIMEOUT_MS = 100;
@@ -192,20 +193,24 @@ interface UserPattern {
 
 /**
  * Validates user patterns without running them on any text. Returns the usable ones and a
- * message for each rejected one; exported so settings can be checked when they change.
+ * message (in the language of `t`) for each rejected one; exported so settings can be checked
+ * when they change.
  */
-export function compileUserPatterns(raw: readonly unknown[]): { patterns: UserPattern[]; problems: string[] } {
+export function compileUserPatterns(
+  raw: readonly unknown[],
+  t: Translate = plainTranslate,
+): { patterns: UserPattern[]; problems: string[] } {
   const patterns: UserPattern[] = [];
   const problems: string[] = [];
   raw.forEach((value, i) => {
     const index = i + 1;
     if (typeof value !== 'string' || value.trim() === '') {
-      problems.push(`Redaction pattern #${index} must be a non-empty text; it is skipped.`);
+      problems.push(t('Redaction pattern #{0} must be a non-empty text; it is skipped.', index));
       return;
     }
     if (value.length > MAX_USER_PATTERN_LENGTH) {
       problems.push(
-        `Redaction pattern #${index} ${quote(value)} is longer than ${MAX_USER_PATTERN_LENGTH} characters; it is skipped.`,
+        t('Redaction pattern #{0} {1} is longer than {2} characters; it is skipped.', index, quote(value), MAX_USER_PATTERN_LENGTH),
       );
       return;
     }
@@ -213,7 +218,9 @@ export function compileUserPatterns(raw: readonly unknown[]): { patterns: UserPa
     const source = literal ? literal[1] : value;
     const written = literal ? literal[2] : '';
     if (!/^(?!.*(.).*\1)[gimsu]*$/.test(written)) {
-      problems.push(`Redaction pattern #${index} ${quote(value)} has flags "${written}"; only g, i, m, s and u are allowed. It is skipped.`);
+      problems.push(
+        t('Redaction pattern #{0} {1} has flags "{2}"; only g, i, m, s and u are allowed. It is skipped.', index, quote(value), written),
+      );
       return;
     }
     const flags = written.replace('g', '');
@@ -221,7 +228,9 @@ export function compileUserPatterns(raw: readonly unknown[]): { patterns: UserPa
       new RegExp(source, `${flags}g`);
     } catch (e) {
       const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
-      problems.push(`Redaction pattern #${index} ${quote(value)} is not a valid regular expression (${quote(why)}); it is skipped.`);
+      problems.push(
+        t('Redaction pattern #{0} {1} is not a valid regular expression ({2}); it is skipped.', index, quote(value), quote(why)),
+      );
       return;
     }
     patterns.push({ index, source, flags: `${flags}g` });

@@ -27,14 +27,14 @@ export function registerLedgerCommands(deps: LedgerCommandDeps): vscode.Disposab
       await fn();
     } catch (err) {
       deps.logger.error(`${name} failed: ${describeError(err)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', name, describeError(err)));
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', name, describeError(err, vscode.l10n.t)));
     }
   };
   return [
-    vscode.commands.registerCommand(CommandIds.verifyLedger, run('Verify Ledger Integrity', () => verifyLedger(deps))),
-    vscode.commands.registerCommand(CommandIds.importLedger, run('Import Ledger', () => importLedger(deps))),
-    vscode.commands.registerCommand(CommandIds.exportLedger, run('Export Ledger', () => exportLedger(deps))),
-    vscode.commands.registerCommand(CommandIds.deleteLedgerRowsBefore, run('Delete Ledger Rows Before', () => deleteRowsBefore(deps))),
+    vscode.commands.registerCommand(CommandIds.verifyLedger, run(vscode.l10n.t('Verify Ledger Integrity'), () => verifyLedger(deps))),
+    vscode.commands.registerCommand(CommandIds.importLedger, run(vscode.l10n.t('Import Ledger'), () => importLedger(deps))),
+    vscode.commands.registerCommand(CommandIds.exportLedger, run(vscode.l10n.t('Export Ledger'), () => exportLedger(deps))),
+    vscode.commands.registerCommand(CommandIds.deleteLedgerRowsBefore, run(vscode.l10n.t('Delete Ledger Rows Before'), () => deleteRowsBefore(deps))),
   ];
 }
 

@@ -20,6 +20,7 @@ export interface KeyCommandDeps {
   readCredits(): Promise<{ totalCredits: number; totalUsage: number }>;
   /** True when OpenRouter answered that the key itself is invalid (401). */
   isRejectedKey(err: unknown): boolean;
+  /** The user-facing sentence for a failure, in the user's language. */
   describeError(err: unknown): string;
 }
 
@@ -46,8 +47,8 @@ async function setKey(deps: KeyCommandDeps, slot: KeySlot): Promise<void> {
     password: true,
     ignoreFocusOut: true,
     validateInput: (value) => {
-      const problem = keyFormatProblem(value);
-      return problem ? { message: vscode.l10n.t(problem), severity: vscode.InputBoxValidationSeverity.Error } : undefined;
+      const problem = keyFormatProblem(value, vscode.l10n.t);
+      return problem ? { message: problem, severity: vscode.InputBoxValidationSeverity.Error } : undefined;
     },
   });
   if (input === undefined) return;

@@ -2,6 +2,8 @@
  * Pure rules for the two key slots (inference and management): format check before any network
  * call, and what to do once OpenRouter has told us which kind a key really is.
  */
+import { plainTranslate, type Translate } from '../util/l10n';
+
 export type KeySlot = 'inference' | 'management';
 
 export const KEY_ENV_VARS: Record<KeySlot, string> = {
@@ -10,13 +12,13 @@ export const KEY_ENV_VARS: Record<KeySlot, string> = {
 };
 
 /** Returns a user-facing problem with the typed text, or undefined when it looks like a key. */
-export function keyFormatProblem(input: string): string | undefined {
+export function keyFormatProblem(input: string, t: Translate = plainTranslate): string | undefined {
   const key = input.trim();
-  if (key === '') return 'Paste your OpenRouter key (it starts with "sk-or-v1-").';
-  if (/\s/.test(key)) return 'A key has no spaces or line breaks inside it.';
-  if (!key.startsWith('sk-or-')) return 'OpenRouter keys start with "sk-or-v1-". This does not look like one.';
-  if (!/^sk-or-[A-Za-z0-9_-]+$/.test(key)) return 'The key contains characters OpenRouter keys never have.';
-  if (key.length < 24) return 'This key is too short; copy the whole key from openrouter.ai/settings/keys.';
+  if (key === '') return t('Paste your OpenRouter key (it starts with "sk-or-v1-").');
+  if (/\s/.test(key)) return t('A key has no spaces or line breaks inside it.');
+  if (!key.startsWith('sk-or-')) return t('OpenRouter keys start with "sk-or-v1-". This does not look like one.');
+  if (!/^sk-or-[A-Za-z0-9_-]+$/.test(key)) return t('The key contains characters OpenRouter keys never have.');
+  if (key.length < 24) return t('This key is too short; copy the whole key from openrouter.ai/settings/keys.');
   return undefined;
 }
 

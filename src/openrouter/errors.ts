@@ -5,6 +5,7 @@
  * error passes through `scrubSecrets`, so no key can reach a message, a log or the UI.
  */
 import { scrubSecrets } from '../keys/mask';
+import type { Translate } from '../util/l10n';
 import { asObject, int, num, str, tryParseJson } from './parse';
 import type { KeyKind } from './types';
 import { PROXY_REFUSED, STREAM_TRUNCATED, describeError } from './userMessages';
@@ -65,7 +66,7 @@ export class OpenRouterError extends Error {
   readonly keyKind: KeyKind | null;
   readonly timeoutMs: number | null;
   readonly certificateProblem: boolean;
-  /** One or two plain sentences for a notification or the status bar tooltip. Never contains a key. */
+  /** One or two plain English sentences (logs, tests); the UI shows `localizedMessage`. Never contains a key. */
   readonly userMessage: string;
   /** The openrouter.ai page where the user can fix this, when there is one. */
   readonly settingsUrl: string | null;
@@ -85,6 +86,11 @@ export class OpenRouterError extends Error {
     const described = describeError(this);
     this.userMessage = scrubSecrets(described.userMessage);
     this.settingsUrl = described.settingsUrl;
+  }
+
+  /** `userMessage` in the user's language, for a notification or the status bar tooltip. Never contains a key. */
+  localizedMessage(t: Translate): string {
+    return scrubSecrets(describeError(this, t).userMessage);
   }
 
   /** Worth trying again later without the user changing anything. */

@@ -1,12 +1,12 @@
 /**
  * The user-facing sentence and settings page for every failure. Kept apart from errors.ts so the
- * wording can be read (and reviewed) in one place. Server text is only ever quoted after
+ * wording can be read (and reviewed) in one place. Every sentence is one literal template for
+ * `t` (see util/l10n.ts); values arrive as arguments. Server text is only ever quoted after
  * `scrubSecrets` (OpenRouterError scrubs `serverMessage` and the final sentence).
  */
+import { plainTranslate, type Translate } from '../util/l10n';
 import type { OpenRouterError } from './errors';
 
-const SET_API_KEY = '“OpenRouter: Set API Key”';
-const SET_MANAGEMENT_KEY = '“OpenRouter: Set Management Key”';
 export const SETTINGS_URLS = {
   credits: 'https://openrouter.ai/settings/credits',
   keys: 'https://openrouter.ai/settings/keys',
@@ -24,86 +24,104 @@ type ErrorFacts = Pick<
   'kind' | 'status' | 'code' | 'serverMessage' | 'metadata' | 'retryAfterMs' | 'keyKind' | 'timeoutMs' | 'certificateProblem'
 >;
 
-export function describeError(e: ErrorFacts): Described {
+/** Command titles as the palette shows them (the same strings keyCommands.ts uses as titles). */
+const setApiKey = (t: Translate) => t('OpenRouter: Set API Key');
+const setManagementKey = (t: Translate) => t('OpenRouter: Set Management Key');
+
+export function describeError(e: ErrorFacts, t: Translate = plainTranslate): Described {
   switch (e.kind) {
     case 'missing-key':
       return e.keyKind === 'management'
-        ? { userMessage: `This needs an OpenRouter management key, and none is set. Run ${SET_MANAGEMENT_KEY} to add one.`, settingsUrl: SETTINGS_URLS.managementKeys }
-        : { userMessage: `No OpenRouter API key is set. Run ${SET_API_KEY} to add one.`, settingsUrl: SETTINGS_URLS.keys };
+        ? {
+            userMessage: t('This needs an OpenRouter management key, and none is set. Run “{0}” to add one.', setManagementKey(t)),
+            settingsUrl: SETTINGS_URLS.managementKeys,
+          }
+        : { userMessage: t('No OpenRouter API key is set. Run “{0}” to add one.', setApiKey(t)), settingsUrl: SETTINGS_URLS.keys };
     case 'timeout':
       return {
-        userMessage: `OpenRouter did not answer within ${formatDuration(e.timeoutMs ?? 0)}. Try again, or raise the request timeout in the settings.`,
+        userMessage: t(
+          'OpenRouter did not answer within {0}. Try again, or raise the request timeout in the settings.',
+          formatDuration(e.timeoutMs ?? 0, t),
+        ),
         settingsUrl: null,
       };
     case 'aborted':
-      return { userMessage: 'The request to OpenRouter was cancelled.', settingsUrl: null };
+      return { userMessage: t('The request to OpenRouter was cancelled.'), settingsUrl: null };
     case 'malformed':
-      return { userMessage: 'OpenRouter sent a response that could not be read. Nothing was changed; try again later.', settingsUrl: null };
+      return { userMessage: t('OpenRouter sent a response that could not be read. Nothing was changed; try again later.'), settingsUrl: null };
     case 'network':
-      return describeNetwork(e);
+      return { userMessage: describeNetwork(e, t), settingsUrl: null };
     case 'http':
-      return describeHttp(e);
+      return describeHttp(e, t);
   }
 }
 
-function describeNetwork(e: ErrorFacts): Described {
+function describeNetwork(e: ErrorFacts, t: Translate): string {
   if (e.code === STREAM_TRUNCATED) {
-    return {
-      userMessage: 'The connection to OpenRouter closed before the reply was complete. The partial reply may still be billed.',
-      settingsUrl: null,
-    };
+    return t('The connection to OpenRouter closed before the reply was complete. The partial reply may still be billed.');
   }
   if (e.code === PROXY_REFUSED) {
-    const needsAuth = /\b407\b/.test(e.serverMessage ?? '');
-    return {
-      userMessage: `The proxy refused to connect to OpenRouter (${e.serverMessage ?? 'no reason given'}). ${needsAuth ? 'It requires authentication: check the proxy user name and password.' : 'Check the proxy settings.'}`,
-      settingsUrl: null,
-    };
+    const reason = e.serverMessage ?? t('no reason given');
+    return /\b407\b/.test(e.serverMessage ?? '')
+      ? t('The proxy refused to connect to OpenRouter ({0}). It requires authentication: check the proxy user name and password.', reason)
+      : t('The proxy refused to connect to OpenRouter ({0}). Check the proxy settings.', reason);
   }
   if (e.certificateProblem) {
-    return {
-      userMessage: `The TLS certificate presented for OpenRouter could not be verified (${String(e.code)}). If your network inspects HTTPS through a proxy, add that proxy's CA certificate in the settings.`,
-      settingsUrl: null,
-    };
+    return t(
+      "The TLS certificate presented for OpenRouter could not be verified ({0}). If your network inspects HTTPS through a proxy, add that proxy's CA certificate in the settings.",
+      String(e.code),
+    );
   }
-  const code = typeof e.code === 'string' ? ` (${e.code})` : '';
-  return {
-    userMessage: `Could not reach OpenRouter${code}. Check your internet connection and proxy settings.`,
-    settingsUrl: null,
-  };
+  return typeof e.code === 'string'
+    ? t('Could not reach OpenRouter ({0}). Check your internet connection and proxy settings.', e.code)
+    : t('Could not reach OpenRouter. Check your internet connection and proxy settings.');
 }
 
-function quoted(e: ErrorFacts): string {
-  return e.serverMessage ? `: ${e.serverMessage.replace(/\.?\s*$/, '')}` : '';
+/** OpenRouter's own message without its final full stop, for quoting; null when there is none. */
+function serverText(e: ErrorFacts): string | null {
+  return e.serverMessage ? e.serverMessage.replace(/\.?\s*$/, '') : null;
 }
 
-function describeHttp(e: ErrorFacts): Described {
+function describeHttp(e: ErrorFacts, t: Translate): Described {
   const status = e.status ?? 0;
-  if (status === 401) return describe401(e);
-  if (status === 402) return describe402(e);
-  if (status === 403) return describe403(e);
-  if (status === 404) return { userMessage: `OpenRouter could not find what was asked for (404)${quoted(e)}.`, settingsUrl: null };
-  if (status === 408) return { userMessage: 'OpenRouter timed out while handling the request (408). Try again.', settingsUrl: null };
+  if (status === 401) return describe401(e, t);
+  if (status === 402) return describe402(e, t);
+  if (status === 403) return describe403(e, t);
+  const text = serverText(e);
+  if (status === 404) {
+    const userMessage =
+      text === null
+        ? t('OpenRouter could not find what was asked for (404).')
+        : t('OpenRouter could not find what was asked for (404): {0}.', text);
+    return { userMessage, settingsUrl: null };
+  }
+  if (status === 408) return { userMessage: t('OpenRouter timed out while handling the request (408). Try again.'), settingsUrl: null };
   if (status === 429) {
     const detail = e.metadata?.raw ?? e.serverMessage;
-    return {
-      userMessage: `OpenRouter is rate-limiting requests${detail ? ` (${detail.replace(/\.?\s*$/, '')})` : ''}. ${retryWhen(e.retryAfterMs)}`,
-      settingsUrl: null,
-    };
+    const retry = retryWhen(e.retryAfterMs, t);
+    const userMessage = detail
+      ? t('OpenRouter is rate-limiting requests ({0}). {1}', detail.replace(/\.?\s*$/, ''), retry)
+      : t('OpenRouter is rate-limiting requests. {0}', retry);
+    return { userMessage, settingsUrl: null };
   }
-  if (status >= 500) return { userMessage: describe5xx(status, e), settingsUrl: null };
-  return { userMessage: `OpenRouter rejected the request (${status})${quoted(e)}.`, settingsUrl: null };
+  if (status >= 500) return { userMessage: describe5xx(status, e, t), settingsUrl: null };
+  const userMessage =
+    text === null ? t('OpenRouter rejected the request ({0}).', status) : t('OpenRouter rejected the request ({0}): {1}.', status, text);
+  return { userMessage, settingsUrl: null };
 }
 
-function describe401(e: ErrorFacts): Described {
+function describe401(e: ErrorFacts, t: Translate): Described {
   if (e.keyKind === 'management') {
     return {
-      userMessage: `OpenRouter rejected the management key: it is invalid, disabled or revoked. Run ${SET_MANAGEMENT_KEY} to enter a working one.`,
+      userMessage: t(
+        'OpenRouter rejected the management key: it is invalid, disabled or revoked. Run “{0}” to enter a working one.',
+        setManagementKey(t),
+      ),
       settingsUrl: SETTINGS_URLS.managementKeys,
     };
   }
   return {
-    userMessage: `OpenRouter rejected the API key: it is invalid, disabled or revoked. Run ${SET_API_KEY} to enter a working one.`,
+    userMessage: t('OpenRouter rejected the API key: it is invalid, disabled or revoked. Run “{0}” to enter a working one.', setApiKey(t)),
     settingsUrl: SETTINGS_URLS.keys,
   };
 }
@@ -121,59 +139,78 @@ function paymentCause(e: ErrorFacts): PaymentCause {
   return 'credits';
 }
 
-function describe402(e: ErrorFacts): Described {
+function describe402(e: ErrorFacts, t: Translate): Described {
   switch (paymentCause(e)) {
     case 'in-flight':
       return {
-        userMessage: `Your remaining OpenRouter credit is held by requests that are still running. ${retryWhen(e.retryAfterMs)} Adding credits also helps.`,
+        userMessage: t(
+          'Your remaining OpenRouter credit is held by requests that are still running. {0} Adding credits also helps.',
+          retryWhen(e.retryAfterMs, t),
+        ),
         settingsUrl: SETTINGS_URLS.credits,
       };
     case 'key-limit':
       return {
-        userMessage: "This API key has reached its spending limit on OpenRouter. Raise the key's limit or use another key.",
+        userMessage: t("This API key has reached its spending limit on OpenRouter. Raise the key's limit or use another key."),
         settingsUrl: SETTINGS_URLS.keys,
       };
-    case 'credits': {
-      const fewerTokens = /max_tokens|fewer/i.test(e.serverMessage ?? '') ? ', or ask for a shorter reply (lower max tokens)' : '';
+    case 'credits':
       return {
-        userMessage: `Your OpenRouter account does not have enough credits for this request. Add credits${fewerTokens}.`,
+        userMessage: /max_tokens|fewer/i.test(e.serverMessage ?? '')
+          ? t('Your OpenRouter account does not have enough credits for this request. Add credits, or ask for a shorter reply (lower max tokens).')
+          : t('Your OpenRouter account does not have enough credits for this request. Add credits.'),
         settingsUrl: SETTINGS_URLS.credits,
       };
-    }
   }
 }
 
-function describe403(e: ErrorFacts): Described {
+function describe403(e: ErrorFacts, t: Translate): Described {
   if (/management key|provisioning key/i.test(e.serverMessage ?? '')) {
     return {
-      userMessage: `This needs an OpenRouter management key; the API key is not allowed to do it. Create a management key and run ${SET_MANAGEMENT_KEY}.`,
+      userMessage: t(
+        'This needs an OpenRouter management key; the API key is not allowed to do it. Create a management key and run “{0}”.',
+        setManagementKey(t),
+      ),
       settingsUrl: SETTINGS_URLS.managementKeys,
     };
   }
-  return { userMessage: `OpenRouter refused the request (403)${quoted(e)}.`, settingsUrl: null };
+  const text = serverText(e);
+  const userMessage = text === null ? t('OpenRouter refused the request (403).') : t('OpenRouter refused the request (403): {0}.', text);
+  return { userMessage, settingsUrl: null };
 }
 
-function describe5xx(status: number, e: ErrorFacts): string {
-  const provider = e.metadata?.providerName ? ` (${e.metadata.providerName})` : '';
-  if (status === 502) return `The model provider${provider} returned an error (502). Try again shortly, or pick another model.`;
-  if (status === 503 || status === 529) {
-    return `OpenRouter or the model provider${provider} is overloaded right now (${status}). ${retryWhen(e.retryAfterMs)}`;
+function describe5xx(status: number, e: ErrorFacts, t: Translate): string {
+  const provider = e.metadata?.providerName;
+  if (status === 502) {
+    return provider
+      ? t('The model provider ({0}) returned an error (502). Try again shortly, or pick another model.', provider)
+      : t('The model provider returned an error (502). Try again shortly, or pick another model.');
   }
-  if (status === 504 || status === 524) return `The model provider${provider} took too long to answer (${status}). Try again shortly.`;
-  return `OpenRouter had a server error (${status}). Try again in a moment.`;
+  if (status === 503 || status === 529) {
+    const retry = retryWhen(e.retryAfterMs, t);
+    return provider
+      ? t('OpenRouter or the model provider ({0}) is overloaded right now ({1}). {2}', provider, status, retry)
+      : t('OpenRouter or the model provider is overloaded right now ({0}). {1}', status, retry);
+  }
+  if (status === 504 || status === 524) {
+    return provider
+      ? t('The model provider ({0}) took too long to answer ({1}). Try again shortly.', provider, status)
+      : t('The model provider took too long to answer ({0}). Try again shortly.', status);
+  }
+  return t('OpenRouter had a server error ({0}). Try again in a moment.', status);
 }
 
-function retryWhen(retryAfterMs: number | null): string {
-  if (retryAfterMs === null) return 'Try again in a moment.';
-  if (retryAfterMs < 1500) return 'Try again in a second.';
-  return `Try again in ${formatDuration(retryAfterMs)}.`;
+function retryWhen(retryAfterMs: number | null, t: Translate): string {
+  if (retryAfterMs === null) return t('Try again in a moment.');
+  if (retryAfterMs < 1500) return t('Try again in a second.');
+  return t('Try again in {0}.', formatDuration(retryAfterMs, t));
 }
 
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number, t: Translate = plainTranslate): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  if (seconds < 90) return seconds === 1 ? t('1 second') : t('{0} seconds', seconds);
   const minutes = Math.round(seconds / 60);
-  if (minutes < 90) return `${minutes} minutes`;
+  if (minutes < 90) return t('{0} minutes', minutes);
   const hours = Math.round(minutes / 60);
-  return `about ${hours} hour${hours === 1 ? '' : 's'}`;
+  return hours === 1 ? t('about 1 hour') : t('about {0} hours', hours);
 }

@@ -31,13 +31,35 @@ export class PollLease {
     const current = await readJsonFile<LeaseRecord>(this.file);
     const mineAndFresh = current?.owner === this.owner && current.expiresAt - this.now() > this.ttlMs / 2;
     if (mineAndFresh) return true; // renewing on every tick would fsync every few seconds for nothing
-    const free = !current || current.expiresAt <= this.now() || current.owner === this.owner;
-    if (!free && !takeOver) return false;
     const mine: LeaseRecord = { owner: this.owner, pid: process.pid, expiresAt: this.now() + this.ttlMs };
+    if (!current) return this.create(mine);
+    const free = current.expiresAt <= this.now() || current.owner === this.owner;
+    if (!free && !takeOver) return false;
     await writeFileAtomic(this.file, JSON.stringify(mine));
-    // Two windows may write at the same moment; the rename that landed last wins, so re-read.
+    // Replacing an expired lease can still race with another window; the rename that landed last wins.
     const after = await readJsonFile<LeaseRecord>(this.file);
     return after?.owner === this.owner;
+  }
+
+  /**
+   * No lease yet (windows starting together, or after a release): exclusive creation, so exactly
+   * one window wins. A file that exists but cannot be read yet is another window creating it.
+   */
+  private async create(lease: LeaseRecord): Promise<boolean> {
+    let handle: fs.FileHandle;
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      handle = await fs.open(this.file, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await handle.writeFile(JSON.stringify(lease));
+    } finally {
+      await handle.close();
+    }
+    return true;
   }
 
   async isHeld(): Promise<boolean> {

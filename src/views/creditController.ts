@@ -29,6 +29,7 @@ export interface CreditSource {
   readCredits(): Promise<Credits>;
   /** Why /credits gave no figure, in words for the tooltip (e.g. "needs a management key"). */
   creditsNote(err: unknown): string;
+  /** The user-facing sentence for a failure, in the user's language (shown in the tooltip). */
   describeError(err: unknown): string;
 }
 

@@ -4,12 +4,8 @@
  */
 import type { SharedCreditState } from '../poller/creditState';
 import { computeSpendable, levelFor, type Level, type Spendable } from '../poller/spendable';
+import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
-
-export type Translate = (message: string, ...args: Array<string | number>) => string;
-
-export const plainTranslate: Translate = (message, ...args) =>
-  message.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)] ?? ''));
 
 export interface CreditView {
   text: string;
