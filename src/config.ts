@@ -53,14 +53,14 @@ export function normalizeBaseUrl(raw: unknown, t: Translate = plainTranslate): {
   try {
     const parsed = new URL(trimmed);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl must be an http(s) URL; using {0}.', DEFAULT_BASE_URL) };
+      return { url: DEFAULT_BASE_URL, problem: t('Setting {0} must be an http(s) URL; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
     }
     if (parsed.username || parsed.password) {
-      return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl must not contain credentials; using {0}.', DEFAULT_BASE_URL) };
+      return { url: DEFAULT_BASE_URL, problem: t('Setting {0} must not contain credentials; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
     }
     return { url: trimmed };
   } catch {
-    return { url: DEFAULT_BASE_URL, problem: t('Setting openrouterLedger.baseUrl is not a valid URL; using {0}.', DEFAULT_BASE_URL) };
+    return { url: DEFAULT_BASE_URL, problem: t('Setting {0} is not a valid URL; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
   }
 }
 

@@ -302,7 +302,8 @@ export class ChatController extends Disposable {
     });
     this.documents.update(session);
     this.deps.onRecorded();
-    if (result.status === 'error' || result.status === 'timeout') await this.explainFailure(result.error);
+    // Not awaited: the notification stays open until dismissed, and the next question must not wait for it.
+    if (result.status === 'error' || result.status === 'timeout') void this.explainFailure(result.error);
   }
 
   /**

@@ -23,6 +23,7 @@ export const MAX_USER_PATTERN_LENGTH = 200;
 export const DEFAULT_USER_PATTERN_TIMEOUT_MS = 100;
 /** Placeholder and count key for matches of user patterns. */
 export const USER_PATTERN_LABEL = 'REDACTED';
+const REDACTION_SETTING = 'openrouterLedger.audit.redactionPatterns';
 
 export interface RedactionOptions {
   /** Regular expressions from settings: `source` or `/source/flags` (flags from g, i, m, s, u; always global). */
@@ -205,12 +206,12 @@ export function compileUserPatterns(
   raw.forEach((value, i) => {
     const index = i + 1;
     if (typeof value !== 'string' || value.trim() === '') {
-      problems.push(t('Redaction pattern #{0} must be a non-empty text; it is skipped.', index));
+      problems.push(t('Setting {0}: pattern #{1} must be a non-empty text; it is skipped.', REDACTION_SETTING, index));
       return;
     }
     if (value.length > MAX_USER_PATTERN_LENGTH) {
       problems.push(
-        t('Redaction pattern #{0} {1} is longer than {2} characters; it is skipped.', index, quote(value), MAX_USER_PATTERN_LENGTH),
+        t('Setting {0}: pattern #{1} {2} is longer than {3} characters; it is skipped.', REDACTION_SETTING, index, quote(value), MAX_USER_PATTERN_LENGTH),
       );
       return;
     }
@@ -219,7 +220,7 @@ export function compileUserPatterns(
     const written = literal ? literal[2] : '';
     if (!/^(?!.*(.).*\1)[gimsu]*$/.test(written)) {
       problems.push(
-        t('Redaction pattern #{0} {1} has flags "{2}"; only g, i, m, s and u are allowed. It is skipped.', index, quote(value), written),
+        t('Setting {0}: pattern #{1} {2} has flags "{3}"; only g, i, m, s and u are allowed. It is skipped.', REDACTION_SETTING, index, quote(value), written),
       );
       return;
     }
@@ -229,7 +230,7 @@ export function compileUserPatterns(
     } catch (e) {
       const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : String(e);
       problems.push(
-        t('Redaction pattern #{0} {1} is not a valid regular expression ({2}); it is skipped.', index, quote(value), quote(why)),
+        t('Setting {0}: pattern #{1} {2} is not a valid regular expression ({3}); it is skipped.', REDACTION_SETTING, index, quote(value), quote(why)),
       );
       return;
     }

@@ -16,7 +16,7 @@ export interface LedgerCommandDeps {
   ledger: () => Promise<Ledger>;
   logger: Logger;
   /** The `ledger.timeZone` setting: typed dates and reports follow it. */
-  timeZone: () => TimeZoneSpec;
+  timeZone: () => 'utc' | 'local';
   /** Rows were imported or deleted (views refresh). */
   onChanged: () => void;
 }

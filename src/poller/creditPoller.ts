@@ -39,7 +39,7 @@ export class CreditPoller extends Disposable {
   private unfocusedSince = 0;
   private seenVersion = -1;
   private inFlight: Promise<SharedCreditState> | undefined;
-  private ticking = false;
+  private ticking: Promise<void> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: CreditPollerOptions) {
@@ -89,9 +89,23 @@ export class CreditPoller extends Disposable {
     return Math.min(this.options.intervalMs * 2 ** Math.min(failures, 10), Math.max(this.options.maxBackoffMs, this.options.intervalMs));
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking || this.isDisposed) return;
-    this.ticking = true;
+  /** Stops polling and resolves once the tick under way (if any) has finished and the lease is released. */
+  async stop(): Promise<void> {
+    this.dispose();
+    await this.ticking;
+    await this.inFlight?.catch(() => undefined);
+    await this.options.lease.release();
+  }
+
+  private tick(): Promise<void> {
+    if (this.ticking || this.isDisposed) return this.ticking ?? Promise.resolve();
+    this.ticking = this.tickOnce().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
     try {
       await this.pickUpOtherWindowsState();
       const idle = !this.focused && this.now() - this.unfocusedSince > this.options.intervalMs;
@@ -107,8 +121,6 @@ export class CreditPoller extends Disposable {
       }
     } catch (err) {
       this.options.logger.warn(`poll tick failed: ${this.options.describeError(err)}`);
-    } finally {
-      this.ticking = false;
     }
   }
 

@@ -32,9 +32,15 @@ export class PollLease {
     const mineAndFresh = current?.owner === this.owner && current.expiresAt - this.now() > this.ttlMs / 2;
     if (mineAndFresh) return true; // renewing on every tick would fsync every few seconds for nothing
     const mine: LeaseRecord = { owner: this.owner, pid: process.pid, expiresAt: this.now() + this.ttlMs };
-    if (!current) return this.create(mine);
-    const free = current.expiresAt <= this.now() || current.owner === this.owner;
-    if (!free && !takeOver) return false;
+    if (!current) {
+      if (await this.create(mine)) return true;
+      // Someone else holds a file we cannot read: fine while it is being created, but one left
+      // unreadable (a crash, a power cut) must not block polling for good.
+      if (!(await this.isAbandoned())) return false;
+    } else {
+      const free = current.expiresAt <= this.now() || current.owner === this.owner;
+      if (!free && !takeOver) return false;
+    }
     await writeFileAtomic(this.file, JSON.stringify(mine));
     // Replacing an expired lease can still race with another window; the rename that landed last wins.
     const after = await readJsonFile<LeaseRecord>(this.file);
@@ -42,24 +48,32 @@ export class PollLease {
   }
 
   /**
-   * No lease yet (windows starting together, or after a release): exclusive creation, so exactly
-   * one window wins. A file that exists but cannot be read yet is another window creating it.
+   * No lease yet (windows starting together, or after a release): exactly one window wins. The
+   * record is written and synced to a temp file first and then hard-linked into place, which fails
+   * if the lease exists, so a lease file is never seen half-written.
    */
   private async create(lease: LeaseRecord): Promise<boolean> {
-    let handle: fs.FileHandle;
+    const tmp = `${this.file}.${this.owner}.new`;
+    await writeFileAtomic(tmp, JSON.stringify(lease));
     try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      handle = await fs.open(this.file, 'wx');
+      await fs.link(tmp, this.file);
+      return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
-    }
-    try {
-      await handle.writeFile(JSON.stringify(lease));
     } finally {
-      await handle.close();
+      await fs.rm(tmp, { force: true });
     }
-    return true;
+  }
+
+  /** A lease file that exists but has been unreadable for longer than the TTL. */
+  private async isAbandoned(): Promise<boolean> {
+    try {
+      const { mtimeMs } = await fs.stat(this.file);
+      return this.now() - mtimeMs > this.ttlMs;
+    } catch {
+      return true;
+    }
   }
 
   async isHeld(): Promise<boolean> {

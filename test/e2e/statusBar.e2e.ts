@@ -45,9 +45,7 @@ describe('credit status bar in VS Code', () => {
     await workbench.runCommand('OpenRouter: Set Management Key');
     await workbench.fillInputBox(simulator.managementKey, { password: true });
 
-    const { totalCredits, totalUsage } = simulator.accountState();
-    const expected = `$${(totalCredits - totalUsage).toFixed(2)}`;
-    assert.equal(expected, '$25.00');
+    const expected = '$25.00'; // the simulator's account: 25 credits, nothing spent yet
     const item = await workbench.waitForStatusBarItem(CREDIT_ITEM, (s) => s.text.includes(expected), 30_000);
     await session.screenshot('balance-shown');
 

@@ -5,7 +5,7 @@
  * its URL and keys handed to the extension host through the environment.
  */
 import * as path from 'node:path';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runTests } from '@vscode/test-electron';
 import { startSimulator } from '../simulator';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await simulator.close();
+    rmSync(userData, { recursive: true, force: true });
   }
 }
 

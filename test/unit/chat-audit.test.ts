@@ -19,7 +19,7 @@ import { preflight } from '../../src/chat/preflight';
 import { promptHash } from '../../src/chat/promptHash';
 import { BUDGET_OFF } from '../../src/budget/policy';
 import type { ChatRequest } from '../../src/openrouter/types';
-import { isOpenRouterError } from '../../src/openrouter/errors';
+import { isOpenRouterError, SETTINGS_URLS } from '../../src/openrouter/errors';
 import { silentLogger } from '../../src/util/logger';
 
 const WASM = path.resolve('node_modules/sql.js/dist/sql-wasm.wasm');
@@ -68,6 +68,7 @@ describe('audited chat against the simulator', () => {
   beforeEach(async () => {
     sim.clearFaults();
     sim.configure({ usageChunkVariant: 'empty-choices', keepAliveComments: true });
+    backfiller?.dispose();
     if (ledger) await ledger.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = mkdtempSync(path.join(tmpdir(), 'orl-chat-'));
@@ -102,7 +103,7 @@ describe('audited chat against the simulator', () => {
     const result = await runAuditedStream({ client, ledger }, ask('Explain SSE in one line'), context(), { onDelta: (t) => deltas.push(t) });
     assert.equal(result.status, 'success');
     assert.ok(deltas.length > 1, 'the answer arrived in several pieces');
-    assert.equal(result.content, deltas.join(''));
+    assert.match(result.content, /^You said: Explain SSE in one line/, "the simulator's reply, whole");
 
     const generation = sim.generations().find((g) => g.id === result.generationId);
     assert.ok(generation, 'the simulator billed this generation');
@@ -179,9 +180,14 @@ describe('audited chat against the simulator', () => {
       assert.equal(row.generation_id, null);
       assert.ok(isOpenRouterError(result.error));
       assert.equal(result.error.metadata?.limitSource, limitSource);
-      const expected = { openrouter_credits: /credit/i, openrouter_key_limit: /key/i, openrouter_in_flight_budget: /still running.*try again in 3 seconds/i }[limitSource];
+      const expected = {
+        openrouter_credits: /account does not have enough credits/i,
+        openrouter_key_limit: /key has reached its spending limit/i,
+        openrouter_in_flight_budget: /still running.*try again in 3 seconds/i,
+      }[limitSource];
       assert.match(result.error.userMessage, expected);
-      assert.ok(result.error.settingsUrl || limitSource === 'openrouter_in_flight_budget');
+      const page = { openrouter_credits: SETTINGS_URLS.credits, openrouter_key_limit: SETTINGS_URLS.keys, openrouter_in_flight_budget: SETTINGS_URLS.credits }[limitSource];
+      assert.equal(result.error.settingsUrl, page, 'the button opens the page for the bound that stopped the request');
     });
   }
 
@@ -255,8 +261,10 @@ describe('audited chat against the simulator', () => {
     const warn = await preflight({ ...base, budget: { ...BUDGET_OFF, perRequest: 1e-9, mode: 'warn' } });
     assert.equal(warn.decision.verdict, 'confirm');
 
-    const spent = ledger.queries.summary({ from: Date.now() - 60_000, to: Date.now() + 1 }).cost;
+    // What OpenRouter billed for this test's one request, independent of the ledger's own sums.
+    const spent = sim.generations().find((g) => g.id === result.generationId)?.cost ?? 0;
     assert.ok(spent > 0);
+    assert.ok(Math.abs(ledger.queries.summary({ from: Date.now() - 60_000, to: Date.now() + 1 }).cost - spent) < 1e-12, 'the ledger counts exactly what was billed');
     const daily = await preflight({ ...base, budget: { ...BUDGET_OFF, daily: spent / 2, mode: 'block' } });
     assert.equal(daily.decision.verdict, 'refuse', 'the ledger already holds more than the daily budget');
     const monthly = await preflight({ ...base, budget: { ...BUDGET_OFF, monthly: spent / 2, mode: 'warn' } });

@@ -87,4 +87,5 @@ test('without a key the item asks for one; with an error and no reading it says 
 test('hostile text from the server cannot inject markdown links or commands into the tooltip', () => {
   const view = buildCreditView(input({ key: keyInfo({ label: '[click](command:workbench.action.quit)' }) }));
   assert.ok(!view.tooltipMarkdown.includes('[click](command:'), view.tooltipMarkdown);
+  assert.ok(view.tooltipMarkdown.includes('\\[click\\]\\(command:workbench.action.quit\\)'), 'the label is still shown, as inert text');
 });

@@ -150,7 +150,7 @@ test('settings problems (budget limits, redaction patterns) are translated and n
   ]);
   const patterns = compileUserPatterns(['(unclosed', '/x/q'], t);
   assert.equal(patterns.problems.length, 2);
-  for (const problem of patterns.problems) assert.match(problem, /^«Redaction pattern #\d .*»$/);
+  for (const problem of patterns.problems) assert.match(problem, /^«Setting openrouterLedger.audit.redactionPatterns: pattern #\d .*»$/);
   assertLiteralTemplates(templates, ['openrouterLedger', '-7', 'strict', 'unclosed']);
 });
 

@@ -161,11 +161,11 @@ describe('retry and backoff (fake clock)', () => {
 
 describe('failures the user sees', () => {
   it('times out a slow answer after timeoutMs instead of hanging', async () => {
-    sim.injectFault({ kind: 'delay', ms: 600, path: '/key' });
+    sim.injectFault({ kind: 'delay', ms: 3_000, path: '/key' });
     const started = Date.now();
     const err = await rejection(client({ timeoutMs: 150, clock: fakeClock() }).getKeyInfo());
     assert.equal(err.kind, 'timeout');
-    assert.ok(Date.now() - started < 500, 'did not wait for the server');
+    assert.ok(Date.now() - started < 1_500, 'did not wait for the 3 s server');
     assert.match(err.userMessage, /did not answer within 1 second/);
   });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreditPoller } from '../../src/poller/creditPoller';
@@ -66,7 +66,7 @@ test('three windows together poll no more often than one window\'s interval allo
       w.poller.start();
     });
     await sleep(1100);
-    windows.forEach((w) => w.poller.dispose());
+    await Promise.all(windows.map((w) => w.poller.stop()));
 
     // One window with a 200 ms interval polls at most 1100 / 200 + 1 = 6 times in 1.1 s;
     // three independent windows would make up to 18 requests.
@@ -91,7 +91,7 @@ test('a failing refresh keeps the last good reading, marks the error and backs o
     fail = true;
     const before = calls;
     await sleep(1000);
-    w.poller.dispose();
+    await w.poller.stop();
     const last = w.seen.at(-1)!;
     assert.equal(last.reading?.credits?.totalCredits, 9, 'last known value kept');
     assert.equal(last.lastError?.message, 'OpenRouter is unreachable');
@@ -109,7 +109,7 @@ test('a window left unfocused for longer than one interval stops polling', () =>
     await sleep(250);
     const atIdle = c.calls.n;
     await sleep(600);
-    w.poller.dispose();
+    await w.poller.stop();
     assert.ok(c.calls.n - atIdle <= 1, `kept polling while idle: ${c.calls.n - atIdle}`);
   }));
 
@@ -124,17 +124,51 @@ test('a manual refresh asks OpenRouter at once and crossing below a threshold no
     const state = await w.poller.refreshNow();
     assert.equal(state.reading?.credits?.totalCredits, 0.5);
     await w.poller.refreshNow();
-    w.poller.dispose();
+    await w.poller.stop();
     assert.deepEqual(w.drops, ['critical'], 'one notification for the crossing, none for the repeat');
   }));
 
 test('a crashed window\'s lease expires and another window takes over polling', () =>
   withDir(async (dir) => {
-    const lease = new PollLease(dir, 'crashed', 150);
-    assert.equal(await lease.acquire(), true);
-    const other = new PollLease(dir, 'other', 150);
+    let now = 1_000_000;
+    const clock = () => now;
+    const crashed = new PollLease(dir, 'crashed', 60_000, clock);
+    const other = new PollLease(dir, 'other', 60_000, clock);
+    assert.equal(await crashed.acquire(), true);
     assert.equal(await other.acquire(), false, 'a live lease is respected');
-    await sleep(200);
+    now += 60_001;
     assert.equal(await other.acquire(), true, 'an expired lease is taken over');
-    assert.equal(await lease.isHeld(), false);
+    assert.equal(await crashed.isHeld(), false);
+  }));
+
+test('windows starting together: exactly one of them gets the lease', () =>
+  withDir(async (dir) => {
+    const leases = Array.from({ length: 6 }, (_, i) => new PollLease(dir, `w${i}`, 60_000));
+    const won = await Promise.all(leases.map((l) => l.acquire()));
+    assert.equal(won.filter(Boolean).length, 1, `winners: ${won.join(', ')}`);
+  }));
+
+test('a lease file left unreadable by a crash does not block polling for good', () =>
+  withDir(async (dir) => {
+    writeFileSync(path.join(dir, 'poller.lease'), '');
+    const lease = new PollLease(dir, 'w', 1_000, () => Date.now() + 5_000);
+    assert.equal(await lease.acquire(), true, 'an unreadable lease older than the TTL is replaced');
+    const fresh = new PollLease(dir, 'x', 60_000);
+    writeFileSync(path.join(dir, 'poller.lease'), '{"owner":');
+    assert.equal(await fresh.acquire(), false, 'a lease being written right now is left alone');
+  }));
+
+test('the holder renews its lease only when half of it has run out', () =>
+  withDir(async (dir) => {
+    let now = 1_000_000;
+    const lease = new PollLease(dir, 'w', 60_000, () => now);
+    const file = path.join(dir, 'poller.lease');
+    assert.equal(await lease.acquire(), true);
+    const first = readFileSync(file, 'utf8');
+    now += 20_000;
+    assert.equal(await lease.acquire(), true);
+    assert.equal(readFileSync(file, 'utf8'), first, 'no rewrite while more than half the lease is left');
+    now += 15_000;
+    assert.equal(await lease.acquire(), true);
+    assert.notEqual(readFileSync(file, 'utf8'), first, 'renewed once less than half is left');
   }));

@@ -91,7 +91,7 @@ test('an invalid pattern from settings is reported and skipped, and built-in red
   const result = redact('mail a@example.com about Falcon', { extraPatterns: ['(unclosed', 'Falcon'] });
   assert.equal(result.text, 'mail [EMAIL] about [REDACTED]');
   assert.equal(result.problems.length, 1);
-  assert.match(result.problems[0], /Redaction pattern #1 "\(unclosed" is not a valid regular expression/);
+  assert.match(result.problems[0], /Setting openrouterLedger.audit.redactionPatterns: pattern #1 "\(unclosed" is not a valid regular expression/);
   assert.equal(result.incomplete, true, 'the user asked for something to be hidden that could not be');
 });
 

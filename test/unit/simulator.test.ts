@@ -131,6 +131,8 @@ describe('spend counters', () => {
 
 describe('/generation', () => {
   test('is 404 right after a completion, then the full record with total_cost == usage == usage.cost', async () => {
+    // A lag long enough that "right after" holds on a loaded machine; the record is then awaited.
+    sim.configure({ generationDelayMs: 1_500 });
     const r = await chat(sim.inferenceKey, { model: 'anthropic/claude-sonnet-4', user: 'alice', max_tokens: 40 }, { 'HTTP-Referer': 'https://ledger.example' });
     const id: string = r.json.id;
     assert.match(id, /^gen-\d{10}-[A-Za-z0-9]{20}$/);
@@ -138,8 +140,13 @@ describe('/generation', () => {
     const early = await call(`/generation?id=${id}`, sim.inferenceKey);
     assert.equal(early.status, 404);
     assert.deepEqual(early.json, { error: { code: 404, message: 'Generation not found' } });
-    await sleep(100);
-    const g = (await call(`/generation?id=${id}`, sim.managementKey)).json.data;
+    let ready = await call(`/generation?id=${id}`, sim.managementKey);
+    for (const deadline = Date.now() + 10_000; ready.status === 404 && Date.now() < deadline; ) {
+      await sleep(100);
+      ready = await call(`/generation?id=${id}`, sim.managementKey);
+    }
+    sim.configure({ generationDelayMs: 80 });
+    const g = ready.json.data;
     assert.equal(g.total_cost, r.json.usage.cost);
     assert.equal(g.usage, r.json.usage.cost);
     assert.equal(g.native_tokens_prompt, r.json.usage.prompt_tokens);
