@@ -126,7 +126,10 @@ export class ChatController extends Disposable {
 
   private async newSession(tags: string[] = []): Promise<ChatSession | undefined> {
     const model = await this.chooseModel();
-    if (!model) return undefined;
+    return model ? this.startSession(model, tags) : undefined;
+  }
+
+  private startSession(model: string, tags: string[] = []): ChatSession {
     this.session = new ChatSession(model, ++this.sessionCount, tags);
     this.documents.sessions.set(this.session.documentPath, this.session);
     return this.session;
@@ -139,8 +142,7 @@ export class ChatController extends Disposable {
       this.session.model = model;
       this.documents.update(this.session);
     } else {
-      this.session = new ChatSession(model, ++this.sessionCount);
-      this.documents.sessions.set(this.session.documentPath, this.session);
+      this.startSession(model);
     }
   }
 

@@ -19,14 +19,18 @@ export const silentLogger: Logger = {
   error() {},
 };
 
+/** A logger that passes every message through `map` first, at every level. */
+export function mapLogger(target: Logger, map: (message: string) => string): Logger {
+  return {
+    trace: (m) => target.trace(map(m)),
+    debug: (m) => target.debug(map(m)),
+    info: (m) => target.info(map(m)),
+    warn: (m) => target.warn(map(m)),
+    error: (m) => target.error(map(m)),
+  };
+}
+
 /** Prefixes every line with a component tag, e.g. `[poller] …`. */
 export function tagged(logger: Logger, component: string): Logger {
-  const tag = (m: string) => `[${component}] ${m}`;
-  return {
-    trace: (m) => logger.trace(tag(m)),
-    debug: (m) => logger.debug(tag(m)),
-    info: (m) => logger.info(tag(m)),
-    warn: (m) => logger.warn(tag(m)),
-    error: (m) => logger.error(tag(m)),
-  };
+  return mapLogger(logger, (m) => `[${component}] ${m}`);
 }

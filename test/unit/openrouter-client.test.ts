@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { OpenRouterClient, type OpenRouterClientOptions } from '../../src/openrouter/client';
-import { OpenRouterError } from '../../src/openrouter/errors';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import type { KeyKind } from '../../src/openrouter/types';
 import { startSimulator, type Simulator } from '../simulator';
+import { rejection } from './helpers/rejection';
 
 let sim: Simulator;
 let transport: ClosableTransport;
@@ -20,16 +20,6 @@ function client(overrides: Partial<OpenRouterClientOptions> = {}): OpenRouterCli
     retry: { maxAttempts: 1 },
     ...overrides,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OpenRouterError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OpenRouterError, `expected OpenRouterError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 const lastRequest = () => sim.requests[sim.requests.length - 1];

@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { OpenRouterClient, type OpenRouterClientOptions } from '../../src/openrouter/client';
-import { OpenRouterError, SETTINGS_URLS } from '../../src/openrouter/errors';
+import { SETTINGS_URLS } from '../../src/openrouter/errors';
 import type { Clock } from '../../src/openrouter/retry';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { startSimulator, type Simulator } from '../simulator';
+import { rejection } from './helpers/rejection';
 
 let sim: Simulator;
 let transport: ClosableTransport;
@@ -36,16 +37,6 @@ function client(overrides: Partial<OpenRouterClientOptions> = {}): OpenRouterCli
     timeoutMs: 2_000,
     ...overrides,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OpenRouterError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OpenRouterError, `expected OpenRouterError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 function requestsTo(path: string, since: number): number {

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getGlobalDispatcher } from 'undici';
 import { OpenRouterClient } from '../../src/openrouter/client';
-import { OpenRouterError } from '../../src/openrouter/errors';
 import {
   bypassesProxy,
   hostFetchTransport,
@@ -18,6 +17,7 @@ import {
 import { startSimulator, type Simulator } from '../simulator';
 import { startConnectProxy, type ConnectProxy } from './helpers/connectProxy';
 import { createTestPki, type TestPki } from './helpers/tls';
+import { rejection } from './helpers/rejection';
 
 function clientOver(sim: Simulator, transport: ClosableTransport): OpenRouterClient {
   return new OpenRouterClient({ baseUrl: sim.baseUrl, getKey: async () => sim.inferenceKey, transport, timeoutMs: 3_000, retry: { maxAttempts: 1 } });
@@ -29,16 +29,6 @@ async function withTransport<T>(transport: ClosableTransport, run: (t: ClosableT
   } finally {
     await transport.close();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OpenRouterError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OpenRouterError, `expected OpenRouterError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
 }
 
 describe('noProxy matching', () => {
