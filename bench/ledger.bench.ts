@@ -1,18 +1,21 @@
 /**
- * Ledger benchmark: `npm run bench:ledger [-- --sizes 10000,100000,1000000] [--appends 20000] [--concurrency 256]`.
+ * Ledger benchmark: `npm run bench:ledger [-- --sizes 10000,100000,1000000] [--appends 20000] [--concurrency 256]`;
+ * `npm run bench:ledger -- --capacity 2000000` probes one ledger near the size limit instead.
  *
  * For each size a synthetic ledger is built directly in sql.js (bulk insert + one snapshot, not
  * a million journal appends) by one child process, then measured by a second, fresh one through
  * the public API: load time, the dashboard query set, durable append throughput and latency
- * (concurrent, group committed; and one at a time), the snapshot cost, memory and file size.
- * Prints JSON.
+ * (concurrent, group committed; and one at a time), the snapshot cost, memory, file size and
+ * bytes per request; then, opened in the ledger's worker thread as the extension does, the
+ * longest stall of the host thread during appends, a snapshot, a CSV export and verify
+ * (hostStall.ts). Prints JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openLedger, type Ledger } from '../src/ledger';
+import { openLedger, type LocalLedger } from '../src/ledger';
 import { LedgerDb } from '../src/ledger/apply';
 import { appendChainEntry, chainHead, ChainKind, type RawHead } from '../src/ledger/chain';
 import { GENERATION_COLUMNS, newUid, rowHash, rowValues } from '../src/ledger/normalize';
@@ -20,6 +23,8 @@ import { rebuildRollups } from '../src/ledger/rollups';
 import { migrate } from '../src/ledger/schema';
 import { writeHead, writeSnapshot } from '../src/ledger/snapshot';
 import { loadSqlJs } from '../src/ledger/sqljs';
+import { capacityProbe, hostStalls } from './hostStall';
+import { bytesByObject } from './pageStats';
 import type { GenerationInput, StoredGeneration } from '../src/ledger/types';
 
 const WASM = path.resolve(__dirname, '../node_modules/sql.js/dist/sql-wasm.wasm');
@@ -50,8 +55,13 @@ function synthetic(i: number, size: number, end: number): StoredGeneration {
   };
 }
 
+/** Bytes per request of each table and index (pageStats.ts), largest first. */
+function bytesPerRowByObject(ldb: LedgerDb, size: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(bytesByObject(ldb)).map(([name, bytes]) => [name, round(bytes / size)]));
+}
+
 /** Bulk build: rows + chain entries in one transaction, rollups computed once, one snapshot. */
-async function build(dir: string, size: number, end: number): Promise<number> {
+async function build(dir: string, size: number, end: number): Promise<{ ms: number; bytesPerRowByObject: Record<string, number> }> {
   const started = performance.now();
   const SQL = await loadSqlJs(WASM);
   const ldb = new LedgerDb(new SQL.Database());
@@ -72,14 +82,16 @@ async function build(dir: string, size: number, end: number): Promise<number> {
   const head = chainHead(ldb.db);
   const file = await writeSnapshot(dir, ldb.exportBytes(), 'bench-build');
   if (head) await writeHead(dir, { ...head, snapshotId, fileSize: file.size, fileMtimeMs: file.mtimeMs });
+  const ms = performance.now() - started;
+  const byObject = bytesPerRowByObject(ldb, size);
   ldb.close();
-  return performance.now() - started;
+  return { ms, bytesPerRowByObject: byObject };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const round = (x: number) => Math.round(x * 100) / 100;
 
-function dashboardSet(l: Ledger): Record<string, number> {
+function dashboardSet(l: LocalLedger): Record<string, number> {
   const parts: Record<string, () => unknown> = {
     summary24h: () => l.queries.summary('24h'),
     summary7d: () => l.queries.summary('7d'),
@@ -107,7 +119,7 @@ function request(i: number, tag: string): GenerationInput {
 }
 
 /** `count` appends, `concurrency` in flight; latency of each from call to durable resolution. */
-async function appends(l: Ledger, count: number, concurrency: number, tag: string) {
+async function appends(l: LocalLedger, count: number, concurrency: number, tag: string) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -153,9 +165,12 @@ async function measure(dir: string, size: number) {
   gc();
   const steady = process.memoryUsage();
   await l.close();
+  // The same ledger as the extension opens it: in a worker thread, watched from the host thread.
+  const worker = await hostStalls(dir, WASM, request);
   return {
     size,
     fileMB: mb(fileBytes),
+    bytesPerRow: Math.round(fileBytes / size),
     loadMs: round(loadMs),
     dashboardMs: { cold, warmMedian: warm[2], afterAppends },
     sequentialAppend: sequential,
@@ -167,6 +182,7 @@ async function measure(dir: string, size: number) {
       rssAfterAppendsAndSnapshot: mb(steady.rss), arrayBuffersAfterSnapshot: mb(steady.arrayBuffers),
       peakRss: mb(process.resourceUsage().maxRSS * 1024), peakRssPerFileSize: round((process.resourceUsage().maxRSS * 1024) / fileBytes),
     },
+    worker,
   };
 }
 
@@ -179,7 +195,25 @@ function child(args: string[]): string {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--build')) {
-    process.stdout.write(String(await build(arg('dir', ''), Number(arg('build', '0')), Number(arg('end', '0')))));
+    process.stdout.write(JSON.stringify(await build(arg('dir', ''), Number(arg('build', '0')), Number(arg('end', '0')))));
+    return;
+  }
+  if (process.argv.includes('--probe')) {
+    process.stdout.write(JSON.stringify(await capacityProbe(arg('dir', ''), WASM)));
+    return;
+  }
+  if (process.argv.includes('--capacity')) {
+    // One large ledger near the size limit (worker/capacity.ts): built, then probed in a fresh process.
+    const size = Number(arg('capacity', '2000000'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), `ledger-capacity-${size}-`));
+    try {
+      child(['--build', String(size), '--dir', dir, '--end', String(Date.now())]);
+      const fileBytes = statSync(path.join(dir, 'ledger.sqlite')).size;
+      const probe = JSON.parse(child(['--probe', '--dir', dir])) as Awaited<ReturnType<typeof capacityProbe>>;
+      process.stdout.write(`${JSON.stringify({ size, fileMB: mb(fileBytes), bytesPerRow: Math.round(fileBytes / size), ...probe }, null, 2)}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     return;
   }
   if (process.argv.includes('--measure')) {
@@ -188,12 +222,13 @@ async function main(): Promise<void> {
   }
   const sizes = arg('sizes', '10000,100000,1000000').split(',').map(Number);
   const passOn = ['appends', 'concurrency', 'sequential'].flatMap((n) => (process.argv.includes(`--${n}`) ? [`--${n}`, arg(n, '')] : []));
-  const results: (Awaited<ReturnType<typeof measure>> & { buildSeconds: number })[] = [];
+  const results: (Awaited<ReturnType<typeof measure>> & { buildSeconds: number; bytesPerRowByObject: Record<string, number> })[] = [];
   for (const size of sizes) {
     const dir = mkdtempSync(path.join(os.tmpdir(), `ledger-bench-${size}-`));
     try {
-      const buildMs = Number(child(['--build', String(size), '--dir', dir, '--end', String(Date.now())]));
-      results.push({ ...JSON.parse(child(['--measure', String(size), '--dir', dir, ...passOn])), buildSeconds: round(buildMs / 1000) });
+      const built = JSON.parse(child(['--build', String(size), '--dir', dir, '--end', String(Date.now())])) as Awaited<ReturnType<typeof build>>;
+      const measured = JSON.parse(child(['--measure', String(size), '--dir', dir, ...passOn])) as Awaited<ReturnType<typeof measure>>;
+      results.push({ ...measured, buildSeconds: round(built.ms / 1000), bytesPerRowByObject: built.bytesPerRowByObject });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -208,6 +243,8 @@ async function main(): Promise<void> {
     largestConcurrentAppendsPerSecond: large.concurrentAppend.perSecond,
     largestDashboardWarmMs: large.dashboardMs.warmMedian.total,
     largestLoadedRssPerFileSize: large.memoryMB.loadedRssPerFileSize,
+    largestMaxHostStallMs: large.worker.maxHostStallMs,
+    largestBytesPerRow: large.bytesPerRow,
   } : undefined;
   process.stdout.write(`${JSON.stringify({ node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map(round), results, summary }, null, 2)}\n`);
 }

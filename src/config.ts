@@ -7,10 +7,22 @@ import * as vscode from 'vscode';
 import { validateBudgetSettings, type BudgetSettings } from './budget/policy';
 import { compileUserPatterns } from './chat/redaction';
 import type { StorePrompts } from './chat/auditedCall';
-import { plainTranslate, type Translate } from './util/l10n';
+import { normalizeBaseUrl } from './openrouter/baseUrl';
 
+/*
+ * Setting scopes (package.json; test/unit/commands.test.ts walks the whole manifest). VS Code
+ * itself drops a workspace or folder value of an `application`/`machine` setting (the Settings
+ * editor says "can only be applied in user settings"), so plain `get()` below already honours
+ * them; nothing here reads `inspect().workspaceValue`.
+ * - application: baseUrl, requestTimeoutSeconds (where keys go; a tiny timeout aborts calls that
+ *   are still billed), pollIntervalSeconds (one lease and one reading shared by every window),
+ *   statusBar.* (a repository must not silence low-credit warnings), ledger.retentionDays
+ *   (deletes history), chat.* (spends money: model, max_tokens, fallbacks), audit.* (what is sent
+ *   as `user` and recorded), budget.* (a repository must not lift a limit).
+ * - machine: network.extraCaCertificatesFile (a path on this machine; which servers are trusted).
+ * - window: ledger.timeZone only — display of days; rows are stored and budgets counted in UTC.
+ */
 export const SECTION = 'openrouterLedger';
-export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
 export const MIN_POLL_SECONDS = 30;
 
 export interface LedgerConfig {
@@ -46,30 +58,12 @@ function readNumber(get: Get, key: string, fallback: number, min: number, proble
   return raw;
 }
 
-/** Pure part of base-URL validation, exported for unit tests. */
-export function normalizeBaseUrl(raw: unknown, t: Translate = plainTranslate): { url: string; problem?: string } {
-  if (typeof raw !== 'string' || raw.trim() === '') return { url: DEFAULT_BASE_URL };
-  const trimmed = raw.trim().replace(/\/+$/, '');
-  try {
-    const parsed = new URL(trimmed);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      return { url: DEFAULT_BASE_URL, problem: t('Setting {0} must be an http(s) URL; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
-    }
-    if (parsed.username || parsed.password) {
-      return { url: DEFAULT_BASE_URL, problem: t('Setting {0} must not contain credentials; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
-    }
-    return { url: trimmed };
-  } catch {
-    return { url: DEFAULT_BASE_URL, problem: t('Setting {0} is not a valid URL; using {1}.', `${SECTION}.baseUrl`, DEFAULT_BASE_URL) };
-  }
-}
-
 export function readConfig(): { config: LedgerConfig; problems: ConfigProblem[] } {
   const c = vscode.workspace.getConfiguration(SECTION);
   const get: Get = (key, fallback) => c.get(key, fallback);
   const problems: ConfigProblem[] = [];
 
-  const base = normalizeBaseUrl(c.get('baseUrl'), vscode.l10n.t);
+  const base = normalizeBaseUrl(c.get('baseUrl'), vscode.l10n.t, `${SECTION}.baseUrl`);
   if (base.problem) problems.push({ setting: `${SECTION}.baseUrl`, message: base.problem });
   const warnBelow = readNumber(get, 'statusBar.warnBelow', 5, 0, problems);
   let criticalBelow = readNumber(get, 'statusBar.criticalBelow', 1, 0, problems);

@@ -11,6 +11,7 @@ import { createTransport } from './network';
 import { OpenRouterClient } from './openrouter/client';
 import { isOpenRouterError } from './openrouter/errors';
 import { describeError } from './util/errors';
+import { DAY_MS } from './util/time';
 import { currentGitBranch } from './chat/gitBranch';
 import type { ClosableTransport } from './openrouter/transport';
 import { Disposable, toDisposable } from './util/disposable';
@@ -18,10 +19,14 @@ import type { Logger } from './util/logger';
 import { CreditController } from './views/creditController';
 import { LedgerService } from './ledgerService';
 import { GenerationBackfiller } from './chat/backfill';
+import { InFlightCalls } from './chat/inFlight';
 import { ModelCatalog } from './chat/modelCatalog';
 import { ChatController } from './chat/chatController';
 import { registerLedgerCommands } from './commands/ledgerCommands';
+import { Sidebar } from './views/sidebar';
 import { createHash } from 'node:crypto';
+import { balanceFromReading, registerWebviews } from './webviews';
+import { keyHash } from './keys/keyHash';
 
 const LEDGER_OPEN_DELAY_MS = 1_500;
 const LEDGER_TOTALS_REFRESH_MS = 60_000;
@@ -39,6 +44,8 @@ export class Container extends Disposable {
   private readonly keyDeps: KeyCommandDeps;
   readonly ledger: LedgerService;
   private readonly backfiller: GenerationBackfiller;
+  /** Chat calls streaming now: aborted and recorded as cancelled at shutdown, before the ledger closes. */
+  private readonly inFlight = new InFlightCalls();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -50,7 +57,7 @@ export class Container extends Disposable {
     this.keys = this.register(
       new KeyStore(context.secrets, context.globalState, process.env, (err) => this.onSecretStorageUnavailable(err)),
     );
-    this.transport = createTransport(this.config, logger);
+    this.transport = createTransport(this.config, logger, (message) => this.warnOnce(message));
     this.register(toDisposable(() => void this.transport.close()));
     this.client = this.createClient();
 
@@ -84,8 +91,10 @@ export class Container extends Disposable {
         ledger: () => this.ledger.ledger(),
         logger,
         waitMs: 60_000,
-        abandonAfterMs: 24 * 60 * 60 * 1000,
+        abandonAfterMs: DAY_MS,
         onCompleted: () => this.ledger.notifyChanged(),
+        // One window resumes everyone's pending lookups: the one that polls credits.
+        mayResume: () => this.credits.holdsPollLease(),
       }),
     );
     const catalog = new ModelCatalog(() => this.client, () => this.ledger.ledger());
@@ -96,14 +105,17 @@ export class Container extends Disposable {
           const ledger = await this.ledger.ledger();
           return {
             appendGeneration: (row) => ledger.appendGeneration(row),
-            spentSince: async (from) => ledger.queries.summary({ from: from.getTime(), to: Date.now() + 1 }).cost,
+            attachGenerationId: (uid, generationId) => ledger.attachGenerationId(uid, generationId),
+            finishGeneration: (uid, patch) => ledger.finishGeneration(uid, patch),
+            spentSince: async (from) => (await ledger.queries.summary({ from: from.getTime(), to: Date.now() + 1 })).cost,
           };
         },
         catalog,
         backfiller: this.backfiller,
+        inFlight: this.inFlight,
         keys: this.keys,
         config: () => this.config,
-        keyInfo: () => this.credits.keyInfo,
+        keyInfo: () => this.credits.keyReading,
         localUserId: `vscode-${createHash('sha256').update(vscode.env.machineId).digest('hex').slice(0, 12)}`,
         globalState: context.globalState,
         logger,
@@ -117,6 +129,7 @@ export class Container extends Disposable {
       logger,
       timeZone: () => this.config.ledger.timeZone,
       onChanged: () => this.ledger.notifyChanged(),
+      globalState: context.globalState,
     })) {
       this.register(d);
     }
@@ -130,6 +143,41 @@ export class Container extends Disposable {
       describeError: describeForUser,
     };
     for (const d of registerKeyCommands(keyDeps)) this.register(d);
+    // The OpenRouter sidebar's trees, the generation look-up and reconciliation (issue 7).
+    this.register(
+      new Sidebar({
+        client: () => this.client,
+        ledger: () => this.ledger.ledger(),
+        onLedgerChanged: this.ledger.onDidChange,
+        notifyLedgerChanged: () => this.ledger.notifyChanged(),
+        keys: this.keys,
+        config: () => this.config,
+        globalState: context.globalState,
+        logger,
+        describeError: describeForUser,
+      }),
+    );
+    // The Spend Dashboard panel and the sidebar cost view (issue 8).
+    for (const d of registerWebviews({
+      extensionUri: context.extensionUri,
+      ledger: () => this.ledger.ledger(),
+      onLedgerChange: this.ledger.onDidChange,
+      onCreditChange: this.credits.onDidChangeState,
+      balance: () => {
+        const reading = this.credits.reading;
+        return reading ? balanceFromReading(reading) : null;
+      },
+      config: () => this.config,
+      catalogue: () => catalog.models(),
+      analytics: async () => ((await this.keys.get('management')) ? { query: (q) => this.client.queryAnalytics(q) } : null),
+      keyHash: async () => {
+        const key = await this.keys.get('inference');
+        return key ? keyHash(key) : null;
+      },
+      logger,
+    })) {
+      this.register(d);
+    }
     this.register(vscode.commands.registerCommand(CommandIds.refresh, () => this.credits.refresh()));
     this.register(vscode.commands.registerCommand(CommandIds.showLog, () => this.channel.show()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => this.onConfigChanged(e)));
@@ -147,6 +195,7 @@ export class Container extends Disposable {
 
   /** Flushes the ledger so the file on disk is current when VS Code shuts the extension down. */
   async shutdown(): Promise<void> {
+    await this.inFlight.abortAll();
     await this.ledger.close();
   }
 
@@ -154,7 +203,7 @@ export class Container extends Disposable {
     try {
       await this.ledger.ledger();
       await this.refreshLedgerTotals();
-      await this.backfiller.resume();
+      this.backfiller.start();
       await this.ledger.dailyChores();
     } catch (err) {
       this.logger.error(`the ledger could not be opened: ${describeError(err)}`);
@@ -166,11 +215,20 @@ export class Container extends Disposable {
     if (!this.ledger.isOpen) return;
     try {
       const ledger = await this.ledger.ledger();
-      const today = ledger.queries.budgetTotals(this.config.ledger.timeZone).todayViaExtension;
+      const today = (await ledger.queries.budgetTotals(this.config.ledger.timeZone)).todayViaExtension;
       this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost });
     } catch (err) {
       this.logger.debug(`ledger totals unavailable: ${describeError(err)}`);
     }
+  }
+
+  private readonly warnedOnce = new Set<string>();
+
+  /** A warning shown once per window session (e.g. an unusable proxy, re-detected at every settings change). */
+  private warnOnce(message: string): void {
+    if (this.warnedOnce.has(message)) return;
+    this.warnedOnce.add(message);
+    void vscode.window.showWarningMessage(message);
   }
 
   private secretStorageWarned = false;
@@ -223,7 +281,7 @@ export class Container extends Disposable {
     this.config = this.loadConfig();
     if (networkChanged) {
       const old = this.transport;
-      this.transport = createTransport(this.config, this.logger);
+      this.transport = createTransport(this.config, this.logger, (message) => this.warnOnce(message));
       this.client = this.createClient();
       void old.close();
       // The shared reading came from the old endpoint: never show it as current.

@@ -1,11 +1,13 @@
 /**
- * Owns the sql.js ledger inside the extension: opens it lazily (never during activate()), keeps
+ * Owns the ledger inside the extension: opens it lazily (never during activate()) in a worker
+ * thread (dist/ledgerWorker.js, so sql.js never runs on the extension host's thread), keeps
  * OpenRouter's /activity history and credit readings in it, applies retention daily, and tells
  * the views when its rows change (from this window or another one).
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { openLedger, type Ledger } from './ledger';
+import { Worker } from 'node:worker_threads';
+import { openLedgerWorker, type AsyncLedger as Ledger } from './ledger/worker/client';
 import type { LedgerWarning } from './ledger/types';
 import type { LedgerConfig } from './config';
 import type { OpenRouterClient } from './openrouter/client';
@@ -13,8 +15,8 @@ import type { CreditReading } from './poller/creditState';
 import { Disposable, toDisposable } from './util/disposable';
 import type { Logger } from './util/logger';
 import { describeError } from './util/errors';
+import { DAY_MS } from './util/time';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const ACTIVITY_SYNC_KEY = 'openrouterLedger.activitySyncedAt';
 const RETENTION_KEY = 'openrouterLedger.retentionAppliedAt';
 
@@ -37,20 +39,29 @@ export class LedgerService extends Disposable {
     this.register(toDisposable(() => clearInterval(daily)));
   }
 
-  /** The ledger, opened on first use (sql.js and its WASM load here, not in activate()). */
+  /** The ledger, opened on first use (the worker, sql.js and its WASM start here, not in activate()). */
   ledger(): Promise<Ledger> {
     if (this.closed) return Promise.reject(new Error('the ledger is closed (VS Code is shutting down)'));
-    this.opening ??= openLedger({
+    if (this.opening) return this.opening;
+    const dist = path.join(this.context.extensionPath, 'dist');
+    const opening: Promise<Ledger> = openLedgerWorker({
       dir: this.context.globalStorageUri.fsPath,
-      wasmPath: path.join(this.context.extensionPath, 'dist', 'sql-wasm.wasm'),
+      wasmPath: path.join(dist, 'sql-wasm.wasm'),
+      startWorker: () => new Worker(path.join(dist, 'ledgerWorker.js'), { name: 'OpenRouter Ledger' }),
       logger: this.logger,
       onWarning: (w) => this.warn(w),
       onExternalChange: () => this.changed.fire(),
+      onWorkerExit: (err) => {
+        // The next use opens the ledger again in a new worker; the journals hold every acknowledged row.
+        if (this.opening === opening) this.opening = undefined;
+        if (!this.closed) void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger: {0}', err.message));
+      },
     }).catch((err: unknown) => {
-      this.opening = undefined;
+      if (this.opening === opening) this.opening = undefined;
       throw err;
     });
-    return this.opening;
+    this.opening = opening;
+    return opening;
   }
 
   /** Marks a change made by this window (a chat row, a backfill). */
@@ -111,7 +122,8 @@ export class LedgerService extends Disposable {
 
   private warn(warning: LedgerWarning): void {
     this.logger.warn(warning.message);
-    if (warning.kind === 'corrupt-snapshot' || warning.kind === 'snapshot-failed') {
+    const shown: LedgerWarning['kind'][] = ['corrupt-snapshot', 'snapshot-failed', 'snapshot-refused', 'journal-newer', 'journal-apply-failed'];
+    if (shown.includes(warning.kind)) {
       void vscode.window.showWarningMessage(vscode.l10n.t('OpenRouter ledger: {0}', warning.message));
     }
   }

@@ -6,12 +6,16 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
-import { hostFetchTransport, undiciTransport, proxySettingsFromEnv, type ClosableTransport } from './openrouter/transport';
+import { hostFetchTransport, undiciTransportOrDirect, proxySettingsFromEnv, type ClosableTransport } from './openrouter/transport';
 import type { LedgerConfig } from './config';
 import type { Logger } from './util/logger';
 import { describeError } from './util/errors';
 
-export function createTransport(config: LedgerConfig, logger: Logger): ClosableTransport {
+/**
+ * `report` shows a sentence to the user (the caller shows each one once). An unusable proxy is
+ * reported and requests go direct rather than failing activation.
+ */
+export function createTransport(config: LedgerConfig, logger: Logger, report: (message: string) => void): ClosableTransport {
   const ca = readExtraCa(config.network.extraCaCertificatesFile, logger);
   const http = vscode.workspace.getConfiguration('http');
   const hostFetchPatched = http.get<boolean>('fetchAdditionalSupport', true) !== false && typeof globalThis.fetch === 'function';
@@ -20,10 +24,16 @@ export function createTransport(config: LedgerConfig, logger: Logger): ClosableT
     return hostFetchTransport(globalThis.fetch, { ca });
   }
   const env = proxySettingsFromEnv(process.env);
-  const proxyUrl = http.get<string>('proxy', '').trim() || env.proxyUrl;
+  const fromSetting = http.get<string>('proxy', '').trim();
+  const proxyUrl = fromSetting || env.proxyUrl;
   const noProxy = [...http.get<string[]>('noProxy', []), ...(env.noProxy ?? [])];
   logger.debug(`transport: bundled undici${proxyUrl ? ' through the configured proxy' : ''}`);
-  return undiciTransport({ proxyUrl, noProxy, ca, rejectUnauthorized: http.get<boolean>('proxyStrictSSL', true) });
+  return undiciTransportOrDirect({ proxyUrl, noProxy, ca, rejectUnauthorized: http.get<boolean>('proxyStrictSSL', true) }, (reason) => {
+    const source = fromSetting ? 'http.proxy' : 'HTTPS_PROXY / HTTP_PROXY';
+    const message = vscode.l10n.t('The proxy in {0} cannot be used ({1}). OpenRouter is reached without a proxy until it is fixed.', source, reason);
+    logger.warn(message);
+    report(message);
+  });
 }
 
 function readExtraCa(file: string, logger: Logger): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
+import { DAY_MS } from '../util/time';
 
 export type BudgetMode = 'warn' | 'block';
 
@@ -277,6 +278,36 @@ export function utcDayStart(now: Date): Date {
 export function utcMonthStart(now: Date): Date {
   assertValidDate(now);
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+/** Monday 00:00 UTC of the week containing `now`: the start of `usage_weekly`. */
+export function utcWeekStart(now: Date): Date {
+  const day = utcDayStart(now);
+  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS);
+}
+
+export interface PeriodUsage {
+  daily: number | null;
+  weekly: number | null;
+  monthly: number | null;
+}
+
+/**
+ * OpenRouter's `usage_daily` / `usage_weekly` / `usage_monthly` from a `/key` reading taken at
+ * `fetchedAt`, as they stand at `now`: a counter read before its current UTC period began
+ * describes an earlier period, so it is unknown (null) now, never taken for the current one.
+ */
+export function currentPeriodUsage(
+  key: { usageDaily: number | null; usageWeekly: number | null; usageMonthly: number | null },
+  fetchedAt: number,
+  now: Date,
+): PeriodUsage {
+  const since = (start: Date, value: number | null) => (fetchedAt >= start.getTime() ? value : null);
+  return {
+    daily: since(utcDayStart(now), key.usageDaily),
+    weekly: since(utcWeekStart(now), key.usageWeekly),
+    monthly: since(utcMonthStart(now), key.usageMonthly),
+  };
 }
 
 function assertValidDate(d: Date): void {

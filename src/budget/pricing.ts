@@ -225,14 +225,14 @@ const ROUNDING_SLACK = 1e-9;
  */
 export function maxPriceForBudget(
   perRequestUsd: number,
-  model: ModelInfo,
+  models: ModelInfo | readonly ModelInfo[],
   request: RequestSize & { at?: Date },
 ): MaxPrice | null {
   if (!Number.isFinite(perRequestUsd) || perRequestUsd <= 0) return null;
   const { promptTokens, maxTokens } = request;
   if (maxTokens === null || !isTokenCount(promptTokens) || !isTokenCount(maxTokens)) return null;
 
-  const estimate = estimateRequestCost(model, { promptTokens, maxTokens, at: request.at ?? new Date() });
+  const estimate = estimateRequestCost(envelopeModel(models, { promptTokens, at: request.at ?? new Date() }), { promptTokens, maxTokens, at: request.at ?? new Date() });
   if (estimate.usd !== null && estimate.usd > 0) {
     const f = perRequestUsd / estimate.usd;
     const p = estimate.pricing;
@@ -253,6 +253,40 @@ export function maxPriceForBudget(
     completion: perMillionFloor(promptCap * ASSUMED_COMPLETION_TO_PROMPT),
     request: 0,
   };
+}
+
+/**
+ * One price list covering every model a request may be served by (the primary and its `models`
+ * fallbacks): per price, the highest of their current prices, unknown if any is unknown. Caps
+ * derived from it bound the worst model and exclude none of them when the budget allows that.
+ * The list's id is the first model's, so "router model" reasons still name a router.
+ */
+function envelopeModel(models: ModelInfo | readonly ModelInfo[], moment: PricingMoment): ModelInfo {
+  const list: readonly ModelInfo[] = Array.isArray(models) ? models : [models as ModelInfo];
+  const priced = list.map((m) => effectivePricing(m.pricing, moment));
+  const envelope = { ...priced[0] };
+  for (const key of PRICE_KEYS) {
+    envelope[key] = priced.reduce<Price>((worst, p) => (worst === null || p[key] === null ? null : Math.max(worst, p[key] as number)), 0);
+  }
+  return { ...list[0], id: list.find((m) => isRouterModel(m.id))?.id ?? list[0].id, pricing: envelope };
+}
+
+/**
+ * `provider.max_price` for a request the user explicitly chose to send over the per-request
+ * limit: caps at the current prices of the models it may use (rounded up to a millionth of a
+ * dollar per million tokens, so the listed provider is never shut out by rounding). Returns null
+ * when a price is unknown: then nothing can be capped and no `max_price` is sent.
+ */
+export function maxPriceAtCurrentPrices(models: ModelInfo | readonly ModelInfo[], request: { promptTokens: number; at?: Date }): MaxPrice | null {
+  if (!isTokenCount(request.promptTokens)) return null;
+  const p = envelopeModel(models, { promptTokens: request.promptTokens, at: request.at ?? new Date() }).pricing;
+  if (p.prompt === null || p.completion === null || p.request === null) return null;
+  return { prompt: ceilMicro(p.prompt * 1e6), completion: ceilMicro(p.completion * 1e6), request: ceilMicro(p.request) };
+}
+
+function ceilMicro(value: number): number {
+  // The tiny allowance keeps 2.5 (= 2.4999999999999996 after × 1e6) from rounding up to 2.500001.
+  return Math.ceil(value * 1e6 - 1e-6) / 1e6;
 }
 
 /** The most a request of this size can cost at providers priced exactly at the caps (NaN/∞ for unusable caps). */

@@ -1,14 +1,18 @@
 /**
  * One chat completion, streamed and audited whatever happens to it: success, cancel, HTTP error
- * before any id, network failure, timeout or mid-stream error. The row is written (durably) as
- * soon as the outcome is known, with `usage.cost` when OpenRouter sent it; when a generation id is
- * known the exact record from /generation is fetched afterwards by the backfiller.
+ * before any id, network failure, timeout, mid-stream error — or the window dying meanwhile.
+ * The row is written (durably) before the request is sent, as `pending` at the pre-flight
+ * estimate; the generation id is added as soon as the first chunk or header names it; the outcome
+ * completes the row, with `usage.cost` when OpenRouter sent it. With a generation id the exact
+ * record from /generation is fetched afterwards by the backfiller. A row still pending when its
+ * window is gone is marked `interrupted` by the next window (Ledger.markInterrupted).
  * No `vscode` import: tested against the simulator with a real ledger.
  */
 import type { OpenRouterClient } from '../openrouter/client';
 import { isOpenRouterError } from '../openrouter/errors';
 import type { ChatRequest, ChatUsage } from '../openrouter/types';
-import type { GenerationInput, GenerationStatus } from '../ledger/types';
+import type { FinishedStatus, GenerationInput, GenerationPatch } from '../ledger/types';
+import type { InFlightCalls } from './inFlight';
 import { promptHash } from './promptHash';
 import { redactMessages } from './redaction';
 
@@ -28,6 +32,8 @@ export interface AuditContext {
 
 export interface AuditSink {
   appendGeneration(row: GenerationInput): Promise<string>;
+  attachGenerationId(uid: string, generationId: string): Promise<boolean>;
+  finishGeneration(uid: string, patch: GenerationPatch & { generationId?: string | null }): Promise<boolean>;
 }
 
 export interface StreamObserver {
@@ -40,7 +46,7 @@ export interface AuditedCallResult {
   uid: string | null;
   /** Why the row could not be written; the answer itself is still returned. */
   recordError: unknown;
-  status: GenerationStatus;
+  status: FinishedStatus;
   generationId: string | null;
   content: string;
   modelUsed: string | null;
@@ -58,9 +64,13 @@ export interface AuditedCallDeps {
   /** Approximate cost for tokens streamed so far, used when OpenRouter sent no usage (cancel, cut stream). */
   estimateCost?(promptTokens: number, completionTokens: number): number | null;
   estimatePromptTokens?(): number;
+  /** The pre-flight (worst-case) estimate, the row's cost while the request runs; null or absent: unknown. */
+  estimateAtSend?: number | null;
+  /** This window's calls in flight: shutdown aborts them and waits for their rows. */
+  inFlight?: InFlightCalls;
 }
 
-function statusOf(err: unknown, signal: AbortSignal | undefined): GenerationStatus {
+function statusOf(err: unknown, signal: AbortSignal | undefined): FinishedStatus {
   if (signal?.aborted) return 'cancelled';
   if (isOpenRouterError(err)) {
     if (err.kind === 'aborted') return 'cancelled';
@@ -90,7 +100,19 @@ export function storedPromptText(request: ChatRequest, context: Pick<AuditContex
   return JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content })));
 }
 
-export async function runAuditedStream(
+export function runAuditedStream(
+  deps: AuditedCallDeps,
+  request: ChatRequest,
+  context: AuditContext,
+  observer: StreamObserver,
+  signal?: AbortSignal,
+): Promise<AuditedCallResult> {
+  if (!deps.inFlight) return auditedStream(deps, request, context, observer, signal);
+  const shutdown = deps.inFlight.signal;
+  return deps.inFlight.track(auditedStream(deps, request, context, observer, signal ? AbortSignal.any([signal, shutdown]) : shutdown));
+}
+
+async function auditedStream(
   deps: AuditedCallDeps,
   request: ChatRequest,
   context: AuditContext,
@@ -98,6 +120,28 @@ export async function runAuditedStream(
   signal?: AbortSignal,
 ): Promise<AuditedCallResult> {
   const now = deps.now ?? Date.now;
+  const identity = {
+    ts: now(),
+    modelRequested: request.model,
+    streamed: true,
+    userId: context.userId,
+    tags: context.tags,
+    workspace: context.workspace,
+    gitBranch: context.gitBranch,
+    promptHash: promptHash(request.messages),
+    promptText: storedPromptText(request, context),
+    keyLabel: context.keyLabel,
+    chatSession: context.chatSession,
+  };
+  let uid: string | null = null;
+  let recordError: unknown = null;
+  // On disk before the request goes out: whatever happens to this window, the billed call has a row.
+  try {
+    uid = await deps.ledger.appendGeneration({ ...identity, status: 'pending', costSource: 'estimate', totalCost: deps.estimateAtSend ?? null });
+  } catch (err) {
+    recordError = err;
+  }
+  let idRecorded: Promise<unknown> = Promise.resolve();
   const startedAt = now();
   let lastByteAt = startedAt;
   let ttftMs: number | null = null;
@@ -117,6 +161,7 @@ export async function runAuditedStream(
         case 'meta':
           if (!generationId) {
             generationId = event.id;
+            if (uid) idRecorded = deps.ledger.attachGenerationId(uid, event.id).catch(() => undefined);
             observer.onStart?.({ generationId: event.id, model: event.model, provider: event.provider });
           }
           modelUsed = event.model ?? modelUsed;
@@ -147,7 +192,7 @@ export async function runAuditedStream(
     lastByteAt = now();
   }
 
-  const status: GenerationStatus = midStream ? 'error' : failure ? statusOf(failure, signal) : 'success';
+  const status: FinishedStatus = midStream ? 'error' : failure ? statusOf(failure, signal) : 'success';
   const u = usage as ChatUsage | null;
   let totalCost = u?.cost ?? null;
   let costSource: GenerationInput['costSource'] = 'usage';
@@ -160,10 +205,7 @@ export async function runAuditedStream(
     costSource = 'estimate';
   }
 
-  const row: GenerationInput = {
-    generationId,
-    ts: startedAt,
-    modelRequested: request.model,
+  const outcome = {
     modelUsed,
     provider,
     promptTokens,
@@ -180,22 +222,22 @@ export async function runAuditedStream(
     errorCode: midStream ? String(midStream.errorType ?? midStream.code ?? 'stream_error') : failure ? errorCodeOf(failure) : null,
     httpStatus: midStream ? 200 : isOpenRouterError(failure) ? failure.status : failure ? null : 200,
     finishReason,
-    streamed: true,
-    userId: context.userId,
-    tags: context.tags,
-    workspace: context.workspace,
-    gitBranch: context.gitBranch,
-    promptHash: promptHash(request.messages),
-    promptText: storedPromptText(request, context),
-    keyLabel: context.keyLabel,
-    chatSession: context.chatSession,
-  };
-  let uid: string | null = null;
-  let recordError: unknown = null;
-  try {
-    uid = await deps.ledger.appendGeneration(row);
-  } catch (err) {
-    recordError = err;
+  } satisfies GenerationPatch;
+  if (uid) {
+    await idRecorded;
+    try {
+      await deps.ledger.finishGeneration(uid, { ...outcome, generationId });
+    } catch (err) {
+      recordError = err;
+    }
+  } else {
+    // The pending row could not be written; the whole row may still be (the failure may have passed).
+    try {
+      uid = await deps.ledger.appendGeneration({ ...identity, ...outcome, generationId });
+      recordError = null;
+    } catch (err) {
+      recordError ??= err;
+    }
   }
-  return { uid, recordError, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: row.latencyMs ?? 0, ttftMs };
+  return { uid, recordError, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: outcome.latencyMs, ttftMs };
 }

@@ -1,7 +1,12 @@
 /**
  * Completes audited rows with OpenRouter's exact record from /generation, which appears only
  * some time after a completion ends (404 until then). Runs in the background; the list of rows
- * still waiting lives in the ledger (backfill = 'pending'), so a window reload resumes it.
+ * still waiting lives in the ledger (backfill = 'pending'), so nothing is lost with a window.
+ *
+ * A window looks up its own new calls at once. Everything else still pending — other windows'
+ * rows, interrupted calls, lookups that failed or found no record yet — is resumed on a timer by
+ * one window only, the one holding the credit-poll lease (`mayResume`), so /generation requests
+ * do not grow with the number of windows. The timer backs off after failed rounds.
  */
 import type { OpenRouterClient } from '../openrouter/client';
 import type { Generation } from '../openrouter/types';
@@ -26,7 +31,15 @@ export interface BackfillOptions {
   abandonAfterMs: number;
   now?: () => number;
   onCompleted?(uid: string): void;
+  /** Whether this window resumes the pending rows (it holds the credit-poll lease); default: yes. */
+  mayResume?(): Promise<boolean>;
+  /** Timer between resume rounds (default 2 min), doubled after each round with a failure up to `retryMaxMs` (default 1 h). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
+
+const DEFAULT_RETRY_BASE_MS = 2 * 60_000;
+const DEFAULT_RETRY_MAX_MS = 60 * 60_000;
 
 /** The /generation record, mapped to the ledger's columns (native token counts are what is billed). */
 export function fieldsFromGeneration(g: Generation): GenerationFields {
@@ -50,15 +63,50 @@ export class GenerationBackfiller extends Disposable {
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private failedRounds = 0;
+  /** Set by a lookup that failed (not one that only found no record yet) since the round began. */
+  private roundFailed = false;
 
   constructor(private readonly options: BackfillOptions) {
     super();
     this.now = options.now ?? Date.now;
-    this.register(toDisposable(() => this.abort.abort()));
+    this.register(toDisposable(() => {
+      this.abort.abort();
+      clearTimeout(this.timer);
+    }));
   }
 
-  /** Picks up every row the ledger still marks pending (after a reload, or from another window). */
+  /** Resumes now (if this window may) and then on the timer, backing off after failed rounds. */
+  start(): void {
+    if (this.timer || this.isDisposed) return;
+    const round = async () => {
+      this.roundFailed = false;
+      try {
+        await this.resume();
+        await this.idle();
+      } catch (err) {
+        this.roundFailed = true;
+        this.options.logger.warn(`resuming /generation lookups failed: ${describeError(err)}`);
+      }
+      this.failedRounds = this.roundFailed ? this.failedRounds + 1 : 0;
+      if (this.isDisposed) return;
+      const base = this.options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+      const delay = Math.min(base * 2 ** Math.min(this.failedRounds, 20), Math.max(base, this.options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS));
+      this.timer = setTimeout(() => void round(), delay);
+      this.timer.unref?.();
+    };
+    this.timer = setTimeout(() => void round(), 0);
+    this.timer.unref?.();
+  }
+
+  /**
+   * Picks up the rows the ledger still marks pending (after a reload, from other windows, earlier
+   * failures) — only in the window holding the poll lease. (A row another window is looking up
+   * at this very moment may be asked for twice; never once per window.)
+   */
   async resume(): Promise<void> {
+    if (this.options.mayResume && !(await this.options.mayResume())) return;
     for (const row of await (await this.options.ledger()).pendingBackfills()) {
       void this.enqueue(row.uid, row.generationId, Date.parse(row.ts));
     }
@@ -92,11 +140,12 @@ export class GenerationBackfiller extends Disposable {
         await ledger.abandonBackfill(generationId);
         logger.warn(`generation ${generationId}: no record from /generation after ${Math.round((this.now() - requestedAt) / 1000)} s; keeping the streamed cost`);
       } else {
-        logger.info(`generation ${generationId}: /generation has no record yet; will retry after reload`);
+        logger.info(`generation ${generationId}: /generation has no record yet; will retry later`);
       }
     } catch (err) {
       if (this.abort.signal.aborted) return;
-      logger.warn(`generation ${generationId}: lookup failed: ${describeError(err)}`);
+      this.roundFailed = true;
+      logger.warn(`generation ${generationId}: lookup failed: ${describeError(err)}; will retry later`);
     }
   }
 }

@@ -19,6 +19,7 @@ import type { Logger } from '../util/logger';
 import { formatUsd } from '../util/money';
 import { runAuditedStream, type AuditContext, type AuditSink } from './auditedCall';
 import type { GenerationBackfiller } from './backfill';
+import type { InFlightCalls } from './inFlight';
 import { ChatSession } from './chatSession';
 import type { ModelCatalog } from './modelCatalog';
 import { pickModel } from './modelPicker';
@@ -36,10 +37,12 @@ export interface ChatDeps {
   ledger(): Promise<ChatLedger>;
   catalog: ModelCatalog;
   backfiller: GenerationBackfiller;
+  /** Calls streaming in this window (shutdown aborts them and waits for their rows). */
+  inFlight: InFlightCalls;
   keys: KeyStore;
   config(): LedgerConfig;
-  /** The last /key reading (OpenRouter's own daily/monthly usage for the budget check). */
-  keyInfo(): KeyInfo | null;
+  /** The last /key reading and when it was taken (OpenRouter's own daily/monthly usage for the budget check). */
+  keyInfo(): { key: KeyInfo; fetchedAt: number } | null;
   /** A stable id for this machine, used when audit.userId is empty. */
   localUserId: string;
   globalState: vscode.Memento;
@@ -193,9 +196,13 @@ export class ChatController extends Disposable {
     const ledger = await this.deps.ledger();
     const model = await this.deps.catalog.find(session.model).catch(() => undefined);
     const messages = session.messagesWith(question);
+    const fallbacks = await Promise.all(
+      config.chat.fallbackModels.map(async (id) => ({ id, model: await this.deps.catalog.find(id).catch(() => undefined) })),
+    );
     const check = await preflight({
       model,
       modelId: session.model,
+      fallbacks,
       messages,
       maxTokens: config.chat.maxTokens,
       budget: config.budget,
@@ -208,9 +215,19 @@ export class ChatController extends Disposable {
       void vscode.window.showErrorMessage(check.decision.summary);
       return;
     }
+    let maxPrice = check.maxPrice;
+    let capNote: string | undefined;
     if (check.decision.verdict === 'confirm') {
       const sendAnyway = vscode.l10n.t('Send');
       if ((await vscode.window.showWarningMessage(check.decision.summary, { modal: true }, sendAnyway)) !== sendAnyway) return;
+      // The user chose to go over the limit: caps derived from it would leave OpenRouter no provider.
+      if (maxPrice) {
+        maxPrice = check.maxPriceIfConfirmed;
+        capNote = maxPrice
+          ? vscode.l10n.t('sent over your budget as you chose; provider.max_price capped at the current listed prices')
+          : vscode.l10n.t('sent over your budget as you chose; no provider.max_price (the price is unknown)');
+        this.deps.logger.info(capNote);
+      }
     }
 
     const request: ChatRequest = {
@@ -219,7 +236,7 @@ export class ChatController extends Disposable {
       maxTokens: config.chat.maxTokens,
       sessionId: session.id,
       ...(config.chat.fallbackModels.length ? { models: [session.model, ...config.chat.fallbackModels] } : {}),
-      ...(check.maxPrice ? { maxPrice: check.maxPrice } : {}),
+      ...(maxPrice ? { maxPrice } : {}),
     };
     const apiKey = await this.deps.keys.get('inference');
     const audit: AuditContext = {
@@ -262,6 +279,8 @@ export class ChatController extends Disposable {
             ledger,
             estimateCost,
             estimatePromptTokens: () => check.promptTokens,
+            estimateAtSend: check.estimate.usd,
+            inFlight: this.deps.inFlight,
           },
           request,
           audit,
@@ -300,7 +319,8 @@ export class ChatController extends Disposable {
       costExact: result.usage?.cost != null,
       tokens: result.usage?.completionTokens ?? null,
       latencyMs: result.latencyMs,
-      note: result.error && result.status !== 'cancelled' ? this.deps.describeError(result.error) : undefined,
+      generationId: result.generationId ?? undefined,
+      note: [capNote, result.error && result.status !== 'cancelled' ? this.deps.describeError(result.error) : undefined].filter(Boolean).join(' · ') || undefined,
     });
     this.documents.update(session);
     this.deps.onRecorded();

@@ -15,6 +15,8 @@ export interface TurnOutcome {
   costExact?: boolean;
   tokens?: number | null;
   latencyMs?: number;
+  /** OpenRouter's id of the answer; the transcript shows it so the answer can be looked up. */
+  generationId?: string;
 }
 
 interface Turn {
@@ -74,6 +76,7 @@ export class ChatSession {
         if (o.cost != null) parts.push(o.costExact ? formatUsd(o.cost) : t('{0} (estimate)', formatUsd(o.cost)));
         if (o.latencyMs != null) parts.push(t('{0} s', (o.latencyMs / 1000).toFixed(1)));
         if (o.note) parts.push(o.note);
+        if (o.generationId) parts.push(o.generationId);
         lines.push(`_${parts.join(' · ')}_`, '');
       }
     }

@@ -11,6 +11,8 @@ import { offsetFunction, startOfLocalDay } from '../ledger/timeZone';
 import type { Logger } from '../util/logger';
 import { describeError } from '../util/errors';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultExportFolder } from './exportFolder';
 
 export interface LedgerCommandDeps {
   ledger: () => Promise<Ledger>;
@@ -19,12 +21,16 @@ export interface LedgerCommandDeps {
   timeZone: () => 'utc' | 'local';
   /** Rows were imported or deleted (views refresh). */
   onChanged: () => void;
+  /** Remembers the last export folder (the dialog opens there, never inside a workspace). */
+  globalState: vscode.Memento;
 }
 
+const LAST_EXPORT_FOLDER_KEY = 'openrouterLedger.lastExportFolder';
+
 export function registerLedgerCommands(deps: LedgerCommandDeps): vscode.Disposable[] {
-  const run = (name: string, fn: () => Promise<void>) => async () => {
+  const run = <A extends unknown[]>(name: string, fn: (...args: A) => Promise<void>) => async (...args: A) => {
     try {
-      await fn();
+      await fn(...args);
     } catch (err) {
       deps.logger.error(`${name} failed: ${describeError(err)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', name, describeError(err, vscode.l10n.t)));
@@ -33,24 +39,34 @@ export function registerLedgerCommands(deps: LedgerCommandDeps): vscode.Disposab
   return [
     vscode.commands.registerCommand(CommandIds.verifyLedger, run(vscode.l10n.t('Verify Ledger Integrity'), () => verifyLedger(deps))),
     vscode.commands.registerCommand(CommandIds.importLedger, run(vscode.l10n.t('Import Ledger'), () => importLedger(deps))),
-    vscode.commands.registerCommand(CommandIds.exportLedger, run(vscode.l10n.t('Export Ledger'), () => exportLedger(deps))),
+    vscode.commands.registerCommand(CommandIds.exportLedger, run(vscode.l10n.t('Export Ledger'), (preset?: unknown) => exportLedger(deps, exportPreset(preset)))),
     vscode.commands.registerCommand(CommandIds.deleteLedgerRowsBefore, run(vscode.l10n.t('Delete Ledger Rows Before'), () => deleteRowsBefore(deps))),
   ];
 }
 
 async function verifyLedger(deps: LedgerCommandDeps): Promise<void> {
-  const report = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Verifying the ledger…') },
-    async (progress) => {
+  const abort = new AbortController();
+  const report = await Promise.resolve(vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Verifying the ledger on disk…'), cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => abort.abort());
       const ledger = await deps.ledger();
       let reported = 0;
-      return ledger.verify((done, total) => {
-        const percent = Math.floor((done / total) * 100);
-        progress.report({ increment: percent - reported });
-        reported = percent;
+      return ledger.verify({
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          const percent = Math.floor((done / total) * 100);
+          progress.report({ increment: percent - reported, message: `${percent}%` });
+          reported = percent;
+        },
       });
     },
-  );
+  )).catch((err: unknown) => {
+    // Cancelling is the user's choice, not a failure.
+    if (abort.signal.aborted) return undefined;
+    throw err;
+  });
+  if (!report) return;
   if (report.ok) {
     void vscode.window.showInformationMessage(
       vscode.l10n.t('Ledger intact: {0} requests and {1} chain entries verified, nothing altered or removed.', report.rowsChecked, report.chainEntries),
@@ -72,6 +88,7 @@ function integrityDetails(report: IntegrityReport): string {
     removed: vscode.l10n.t('removed'),
     added: vscode.l10n.t('added outside the ledger'),
     chain: vscode.l10n.t('chain break'),
+    file: vscode.l10n.t('unreadable file'),
   };
   return [
     `# ${vscode.l10n.t('Ledger integrity report')}`,
@@ -151,26 +168,45 @@ function rejectionDetails(report: ImportReport): string {
   ].join('\n');
 }
 
-async function exportLedger(deps: LedgerCommandDeps): Promise<void> {
+/** The dashboard's export buttons pass the format and its range; anything malformed is ignored (the user is asked). */
+interface ExportPreset {
+  format?: ExportFormat;
+  range?: TimeRange;
+}
+
+function exportPreset(arg: unknown): ExportPreset {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as Record<string, unknown>;
+  const format = a.format === 'csv' || a.format === 'json' || a.format === 'markdown' ? a.format : undefined;
+  const range = typeof a.from === 'number' && typeof a.to === 'number' && Number.isFinite(a.from) && Number.isFinite(a.to) && a.from < a.to
+    ? { from: a.from, to: a.to }
+    : undefined;
+  return { format, range };
+}
+
+async function exportLedger(deps: LedgerCommandDeps, preset: ExportPreset = {}): Promise<void> {
   const formats: (vscode.QuickPickItem & { format: ExportFormat; ext: string })[] = [
     { label: 'CSV', description: vscode.l10n.t('one row per request, for spreadsheets'), format: 'csv', ext: 'csv' },
     { label: 'JSON', description: vscode.l10n.t('one object per request'), format: 'json', ext: 'json' },
     { label: vscode.l10n.t('Markdown report'), description: vscode.l10n.t('summary, by model, daily table'), format: 'markdown', ext: 'md' },
   ];
-  const format = await vscode.window.showQuickPick(formats, { title: vscode.l10n.t('Export the ledger as…') });
+  const format = formats.find((f) => f.format === preset.format) ?? (await vscode.window.showQuickPick(formats, { title: vscode.l10n.t('Export the ledger as…') }));
   if (!format) return;
-  const range = await pickRange(deps.timeZone());
+  const range = preset.range ?? (await pickRange(deps.timeZone()));
   if (!range) return;
   const stamp = new Date().toISOString().slice(0, 10);
+  const folder = defaultExportFolder({
+    remembered: deps.globalState.get<string>(LAST_EXPORT_FOLDER_KEY),
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+    home: os.homedir(),
+  });
   const target = await vscode.window.showSaveDialog({
     title: vscode.l10n.t('Export the ledger'),
-    defaultUri: vscode.Uri.joinPath(
-      vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()),
-      `openrouter-ledger-${stamp}.${format.ext}`,
-    ),
+    defaultUri: vscode.Uri.joinPath(vscode.Uri.file(folder), `openrouter-ledger-${stamp}.${format.ext}`),
     filters: { [format.label]: [format.ext] },
   });
   if (!target) return;
+  await deps.globalState.update(LAST_EXPORT_FOLDER_KEY, path.dirname(target.fsPath));
   const abort = new AbortController();
   const result = await Promise.resolve(vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the ledger…'), cancellable: true },
@@ -234,7 +270,7 @@ async function deleteRowsBefore(deps: LedgerCommandDeps): Promise<void> {
   const cutoff = await askDay(vscode.l10n.t('Delete everything recorded before this day (YYYY-MM-DD)'), deps.timeZone());
   if (cutoff === undefined) return;
   const ledger = await deps.ledger();
-  const affected = ledger.queries.summary({ to: cutoff }).requests;
+  const affected = (await ledger.queries.summary({ to: cutoff })).requests;
   const tz = deps.timeZone();
   // en-CA formats a date as YYYY-MM-DD: the day the user typed, in the zone it was typed in.
   const local = tz === 'local';

@@ -33,6 +33,9 @@ const UPSERT_JOURNAL_STATE = `INSERT INTO journal_state (writer_id, seq, byte_of
   ON CONFLICT (writer_id) DO UPDATE SET seq = excluded.seq, byte_offset = excluded.byte_offset,
   closed = max(closed, excluded.closed)`;
 
+const INSERT_OWNER = 'INSERT INTO pending_owner (uid, writer_id) VALUES (?, ?) ON CONFLICT (uid) DO NOTHING';
+const DROP_OWNER = 'DELETE FROM pending_owner WHERE uid = ?';
+
 const PRAGMAS = 'PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;';
 
 /**
@@ -45,6 +48,11 @@ export class LedgerDb {
   private head: RawHead | undefined;
   private deferred: number | undefined;
   private readonly histograms = new Map<string, Uint32Array>();
+  /**
+   * Requests deleted (retention, "delete before") since this database was loaded or last saved:
+   * the only reason a new snapshot may hold fewer rows than the one it replaces.
+   */
+  deletedSinceSnapshot = 0;
 
   constructor(readonly db: Database) {
     db.exec(PRAGMAS);
@@ -130,7 +138,7 @@ export class LedgerDb {
   apply(op: LedgerOp): unknown {
     switch (op.k) {
       case 'gen':
-        return this.insertGenerations(op.rows);
+        return this.insertGenerations(op.rows, op.owner);
       case 'upd':
         return this.updateGeneration(op.uid, op.gid, op.set);
       case 'act':
@@ -151,7 +159,7 @@ export class LedgerDb {
   }
 
   /** Inserts rows not yet present (by uid or generation id); returns how many were new. */
-  insertGenerations(rows: StoredGeneration[]): number {
+  insertGenerations(rows: StoredGeneration[], owner?: string): number {
     const delta = new RollupDelta();
     const inserted: StoredGeneration[] = [];
     const insert = this.stmt(INSERT_GENERATION);
@@ -160,6 +168,7 @@ export class LedgerDb {
       insert.run(values);
       if (this.db.getRowsModified() !== 1) continue;
       inserted.push(row);
+      if (owner !== undefined && row.status === 'pending') this.stmt(INSERT_OWNER).run([row.uid, owner]);
       this.appendChain(ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
       delta.add(row, 1);
     }
@@ -205,9 +214,15 @@ export class LedgerDb {
         (after as unknown as Record<string, unknown>)[c] = set[c];
       }
     }
+    // A request's generation id arrives after its row was written; it is set once, never changed,
+    // and never taken from another row (the UNIQUE index would refuse the record forever).
+    if (before.generation_id === null && typeof set.generation_id === 'string' && !this.findGeneration(null, set.generation_id)) {
+      after.generation_id = set.generation_id;
+    }
     const values = rowValues(after);
     if (values.every((v, i) => v === rowValues(before)[i])) return false;
     this.stmt(UPDATE_GENERATION).run([...values.slice(1), after.uid]);
+    if (before.status === 'pending' && after.status !== 'pending') this.stmt(DROP_OWNER).run([after.uid]);
     this.appendChain(ChainKind.update, after.uid, after.generation_id, Date.parse(after.ts), rowHash(values));
     const delta = new RollupDelta();
     delta.add(before, -1);
@@ -238,6 +253,8 @@ export class LedgerDb {
     this.db.run('DELETE FROM roll_day_dim WHERE day < ?', [cutoffDay]);
     this.db.run('DELETE FROM generations WHERE ts < ?', [beforeIso]);
     const deleted = this.db.getRowsModified();
+    this.deletedSinceSnapshot += deleted;
+    this.db.run('DELETE FROM pending_owner WHERE uid NOT IN (SELECT uid FROM generations)');
     this.db.run('DELETE FROM credit_snapshots WHERE ts < ?', [beforeIso]);
     if (scope === 'all') this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
     this.appendChain(ChainKind.deleteBefore, null, null, cutoff, null);

@@ -1,5 +1,8 @@
 /**
  * Tamper evidence: a hash chain, in the order this database applied its changes.
+ * "Verify Ledger Integrity" recomputes it on the files on disk (diskVerify.ts): the snapshot's
+ * chain as written, extended by the journals past it in (writer, sequence) order, so every
+ * window verifying the same files gets the same chain and head.
  *
  * Every insert and every update of a `generations` row appends an entry holding the row's
  * content hash (all columns); a deletion by date (retention, "delete before") appends one entry
@@ -26,10 +29,13 @@ export interface ChainHead {
 }
 
 export interface IntegrityProblem {
-  kind: 'altered' | 'removed' | 'added' | 'chain';
+  /** `file`: the file on disk could not be read as a ledger at all. */
+  kind: 'altered' | 'removed' | 'added' | 'chain' | 'file';
   uid?: string;
   generationId?: string | null;
   seq?: number;
+  /** For an altered row, when the window still holds the row as recorded: which columns differ. */
+  columns?: { column: string; recorded: unknown; found: unknown }[];
   detail: string;
 }
 
@@ -38,6 +44,26 @@ export interface IntegrityReport {
   rowsChecked: number;
   chainEntries: number;
   problems: IntegrityProblem[];
+  /** The head of the chain that was verified (the same in every window for the same files). */
+  head?: ChainHead | null;
+}
+
+export interface VerifyChainOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Explains an altered row: returns the columns that differ from the row as recorded, if known. */
+  explainAltered?: (uid: string, found: readonly unknown[], recordedHash: string) => IntegrityProblem['columns'];
+}
+
+/** Steps between yields to the event loop (so a cancel or another request is handled meanwhile). */
+const YIELD_EVERY = 10_000;
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const err = new Error('Verification cancelled.');
+  err.name = 'AbortError';
+  throw err;
 }
 
 const toHex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
@@ -100,14 +126,20 @@ interface Expected {
  * Recomputes the chain and every row hash. `anchor` is the head recorded at the last snapshot
  * this database was loaded from; the chain must still contain it unchanged.
  */
-export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?: (done: number, total: number) => void): IntegrityReport {
+export async function verifyChain(db: Database, anchor: ChainHead | null, options: VerifyChainOptions = {}): Promise<IntegrityReport> {
+  const { onProgress, signal } = options;
+  throwIfCancelled(signal);
   const problems: IntegrityProblem[] = [];
   const expected = new Map<string, Expected>();
   const deletions: { seq: number; cutoff: number }[] = [];
   const total = (db.exec('SELECT (SELECT COUNT(*) FROM chain) + (SELECT COUNT(*) FROM generations)')[0].values[0][0] as number) || 1;
   let done = 0;
-  const tick = () => {
+  const tick = async () => {
     if (++done % 50_000 === 0) onProgress?.(done, total);
+    if (done % YIELD_EVERY === 0) {
+      await yieldNow();
+      throwIfCancelled(signal);
+    }
   };
 
   let prevSeq = 0;
@@ -117,7 +149,7 @@ export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?:
   const chain = db.prepare('SELECT seq, kind, uid, generation_id, ts, row_hash, hash FROM chain ORDER BY seq');
   try {
     while (chain.step()) {
-      tick();
+      await tick();
       entries++;
       const [seq, kind, uid, gid, ts, row, hash] = chain.get() as [number, number, string | null, string | null, number | null, Uint8Array | null, Uint8Array];
       if (seq !== prevSeq + 1) {
@@ -159,7 +191,7 @@ export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?:
   const read = db.prepare(`SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations`);
   try {
     while (read.step()) {
-      tick();
+      await tick();
       rows++;
       const values = read.get();
       const uid = values[0] as string;
@@ -170,7 +202,13 @@ export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?:
         continue;
       }
       expected.delete(uid);
-      if (toHex(rowHash(values)) !== e.hash) problems.push({ kind: 'altered', uid, generationId: gid, detail: 'row content differs from what was recorded' });
+      if (toHex(rowHash(values)) !== e.hash) {
+        const columns = options.explainAltered?.(uid, values, e.hash);
+        const what = columns?.length
+          ? columns.map((c) => `${c.column} is ${JSON.stringify(c.found)} in the file, ${JSON.stringify(c.recorded)} as recorded`).join('; ')
+          : 'row content differs from what was recorded';
+        problems.push({ kind: 'altered', uid, generationId: gid, ...(columns?.length ? { columns } : {}), detail: what });
+      }
     }
   } finally {
     read.free();
@@ -179,5 +217,6 @@ export function verifyChain(db: Database, anchor: ChainHead | null, onProgress?:
     if (!deletedLater(e)) problems.push({ kind: 'removed', uid, generationId: e.gid, seq: e.seq, detail: 'row recorded in the chain is missing' });
   }
   onProgress?.(total, total);
-  return { ok: problems.length === 0, rowsChecked: rows, chainEntries: entries, problems };
+  const head = prevHash ? { seq: prevSeq, hash: toHex(prevHash) as string } : null;
+  return { ok: problems.length === 0, rowsChecked: rows, chainEntries: entries, problems, head };
 }

@@ -1,7 +1,8 @@
 /**
- * Exports a date range as CSV, JSON or a Markdown report. Rows are read in keyset-paged batches
- * and written batch by batch to a temp file that is renamed into place at the end, so memory
- * stays flat at any ledger size and a cancelled or failed export leaves no half file behind.
+ * Exports a date range as CSV, JSON, JSON Lines or a Markdown report. Rows are read in
+ * keyset-paged batches and written batch by batch to a temp file that is renamed into place at
+ * the end, so memory stays flat at any ledger size and a cancelled or failed export leaves no
+ * half file behind.
  * Keys never appear: rows only hold masked key labels, and every text cell passes `scrubSecrets`
  * once more on the way out.
  */
@@ -15,7 +16,8 @@ import type { LedgerQueries } from './queries';
 import { resolveRange, type TimeZoneSpec } from './timeZone';
 import type { TimeRange } from './types';
 
-export type ExportFormat = 'csv' | 'json' | 'markdown';
+/** `jsonl`: one request per line with the column names of `generations` (for DuckDB, warehouses). */
+export type ExportFormat = 'csv' | 'json' | 'jsonl' | 'markdown';
 
 export interface ExportOptions {
   onProgress?: (done: number, total: number) => void;
@@ -35,12 +37,15 @@ export function neutralizeCell(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/** One RFC 4180 field: text is neutralised, then quoted when it holds a quote, comma, CR or LF. */
+/**
+ * One RFC 4180 field. Text is neutralised, then always quoted: spreadsheets in locales whose
+ * decimal mark is a comma split on `;`, so an unquoted `main;=HYPERLINK(…)` would become a
+ * formula cell there. Numbers (written by the ledger) and empty cells stay bare.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
-  const text = neutralizeCell(scrubSecrets(value));
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return `"${neutralizeCell(scrubSecrets(value)).replace(/"/g, '""')}"`;
 }
 
 /** Markdown table cell: no pipes, newlines or markup that could break or inject into the table. */
@@ -120,8 +125,13 @@ export async function exportRange(
     if (format === 'markdown') {
       await out.write(markdownReport(queries, range, options.tz));
       await progress(total);
+    } else if (format === 'jsonl') {
+      await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
+        await out.write(rows.map((row) => `${JSON.stringify(jsonRow(row))}\n`).join(''));
+        await progress(rows.length);
+      });
     } else if (format === 'csv') {
-      await out.write(`${GENERATION_COLUMNS.join(',')}\r\n`);
+      await out.write(`${GENERATION_COLUMNS.map(csvField).join(',')}\r\n`);
       await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
         await out.write(rows.map((row) => `${row.map(csvField).join(',')}\r\n`).join(''));
         await progress(rows.length);

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
-import { readJournalFrom, readLinesFrom, type JournalRecord } from './journal';
+import { JOURNAL_FORMAT_VERSION, readJournalFrom, readLinesFrom, type JournalRecord } from './journal';
 import { isPidAlive } from './lock';
 import type { LedgerWarning } from './types';
 
@@ -66,7 +66,9 @@ export async function recordCompaction(dir: string, writer: string, offset: numb
 
 /**
  * Applies records one by one inside the caller's transaction; a record that fails is rolled
- * back alone (savepoint) and its error returned in its place, the others still apply.
+ * back alone (savepoint) and its error returned in its place, the others still apply. (Own
+ * records: the failure goes back to the caller of `append`. Followed journals stop at the first
+ * failure instead; see JournalFollower.)
  */
 export function applyRecords(ldb: LedgerDb, records: JournalRecord[], logger: Logger): unknown[] {
   return records.map((r) => {
@@ -81,6 +83,12 @@ export function applyRecords(ldb: LedgerDb, records: JournalRecord[], logger: Lo
 
 export class JournalFollower {
   positions = new Map<string, JournalPosition>();
+  /**
+   * Journals this database cannot follow past its position: a line from a newer version (not
+   * read again until a reload), or a record that failed to apply (retried at every catch-up).
+   * Such a journal must not be compacted: its unread lines may exist nowhere else.
+   */
+  readonly blocked = new Map<string, { offset: number; retry: boolean }>();
   private readonly tornReported = new Set<string>();
   /** How far compacted.log has been read. */
   private compactionLogOffset = 0;
@@ -90,6 +98,8 @@ export class JournalFollower {
     private readonly ownId: string,
     private readonly logger: Logger,
     private readonly warn: (w: LedgerWarning) => void,
+    /** The newest journal format this reader understands (tests play a newer version with it). */
+    private readonly formatVersion = JOURNAL_FORMAT_VERSION,
   ) {}
 
   /**
@@ -120,7 +130,8 @@ export class JournalFollower {
       else throw err;
     }
     const result: CatchUp = { writers: [], kinds: [], vanished: await this.unreadCompactions() };
-    for (const name of names) {
+    // Sorted: every database replays the same files in the same (writer, sequence) order (diskVerify.ts).
+    for (const name of names.sort()) {
       if (!name.endsWith(JOURNAL_SUFFIX)) continue;
       const writer = name.slice(0, -JOURNAL_SUFFIX.length);
       if (writer === this.ownId && !includeOwn) continue;
@@ -153,13 +164,14 @@ export class JournalFollower {
   private async follow(writer: string, ldb: () => LedgerDb): Promise<string[]> {
     const pos = this.positions.get(writer) ?? { seq: 0, offset: 0, closed: false };
     if (pos.closed) return [];
+    const stuck = this.blocked.get(writer);
+    if (stuck && !stuck.retry) return [];
     const file = journalFile(this.dir, writer);
-    const decoded = await readJournalFrom(file, pos.offset);
+    const decoded = await readJournalFrom(file, pos.offset, this.formatVersion);
     if (!decoded) return [];
-    for (const c of decoded.corrupt) {
-      const message = `Skipped a damaged record in journal ${writer} at byte ${c.offset} (${c.reason}).`;
-      this.logger.warn(message);
-      this.warn({ kind: 'corrupt-journal-record', message });
+    if (decoded.stop) {
+      this.block(writer, decoded.stop.offset, false, 'journal-newer',
+        `Journal ${writer} holds a record ${decoded.stop.reason}: it was written by a newer version of OpenRouter Ledger in another window. This window stops reading that journal there (nothing is skipped or deleted); update the extension and reload the window to see those requests.`);
     }
     if (decoded.partialBytes > 0 && writer !== this.ownId && isWriterDead(writer) && !this.tornReported.has(writer)) {
       this.tornReported.add(writer);
@@ -169,18 +181,51 @@ export class JournalFollower {
     }
     const fresh = decoded.records.filter((r) => r.seq > pos.seq);
     if (!fresh.length && decoded.consumed === pos.offset) return [];
-    const next: JournalPosition = {
-      seq: fresh.reduce((m, r) => Math.max(m, r.seq), pos.seq),
-      offset: decoded.consumed,
-      closed: fresh.some((r) => r.op.k === 'close'),
-    };
     const db = ldb();
-    db.transaction(() => {
-      applyRecords(db, fresh, this.logger);
-      db.recordJournalPosition(writer, next.seq, next.offset, next.closed);
+    const { applied, failure, next } = db.transaction(() => {
+      const done: JournalRecord[] = [];
+      let failed: { record: JournalRecord; err: Error } | undefined;
+      for (const r of fresh) {
+        try {
+          db.savepoint(() => db.apply(r.op));
+        } catch (err) {
+          failed = { record: r, err: err as Error };
+          break;
+        }
+        done.push(r);
+      }
+      // A failed record is retried from its own line at the next catch-up: the position stays before it.
+      const position: JournalPosition = {
+        seq: done.reduce((m, r) => Math.max(m, r.seq), pos.seq),
+        offset: failed ? (failed.record.start ?? pos.offset) : decoded.consumed,
+        closed: done.some((r) => r.op.k === 'close'),
+      };
+      db.recordJournalPosition(writer, position.seq, position.offset, position.closed);
+      return { applied: done, failure: failed, next: position };
     });
     this.positions.set(writer, next);
-    return fresh.map((r) => r.op.k).filter((k) => k !== 'close');
+    // Lines past a failed record are read again at the retry: report their damage once, when passed.
+    for (const c of decoded.corrupt.filter((line) => line.offset < next.offset)) {
+      const message = `Skipped a damaged record in journal ${writer} at byte ${c.offset} (${c.reason}).`;
+      this.logger.warn(message);
+      this.warn({ kind: 'corrupt-journal-record', message });
+    }
+    if (failure) {
+      this.block(writer, next.offset, true, 'journal-apply-failed',
+        `Could not apply record ${failure.record.seq} (${failure.record.op.k}) of journal ${writer}: ${failure.err.message}. It is retried, and the records after it wait for it.`);
+    } else if (!decoded.stop) {
+      this.blocked.delete(writer);
+    }
+    return applied.map((r) => r.op.k).filter((k) => k !== 'close');
+  }
+
+  /** Notes that `writer`'s journal cannot be followed past `offset`; says so once per line. */
+  private block(writer: string, offset: number, retry: boolean, kind: 'journal-newer' | 'journal-apply-failed', message: string): void {
+    const known = this.blocked.get(writer);
+    this.blocked.set(writer, { offset, retry });
+    if (known?.offset === offset && known.retry === retry) return;
+    this.logger.warn(message);
+    this.warn({ kind, message });
   }
 
   /** Our own records were applied directly; keep the position in step. */

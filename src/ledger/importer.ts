@@ -8,7 +8,7 @@
  * second import of the same file).
  */
 import { promises as fs } from 'node:fs';
-import { LedgerValidationError, normalizeGeneration, parseTimestamp, STATUSES } from './normalize';
+import { FINISHED_STATUSES, LedgerValidationError, normalizeGeneration, parseTimestamp } from './normalize';
 import type { SqlJsStatic, SqlValue } from './sqljs';
 import type { GenerationInput, StoredGeneration } from './types';
 
@@ -180,7 +180,7 @@ function addAuditRow(c: Collector, values: SqlValue[]): void {
     problem(v.completion_tokens, 'completion_tokens', 'count') ??
     problem(v.total_cost, 'total_cost', 'money') ??
     problem(v.latency_ms, 'latency_ms', 'ms') ??
-    (STATUSES.includes(status as never) ? undefined : `"status" must be one of ${STATUSES.join(', ')}`) ??
+    (FINISHED_STATUSES.includes(status as never) ? undefined : `"status" must be one of ${FINISHED_STATUSES.join(', ')}`) ??
     problem(v.user_id, 'user_id', 'text') ??
     problem(v.prompt_hash, 'prompt_hash', 'text');
   if (reason) return c.reject({ row }, reason);

@@ -1,10 +1,15 @@
 /**
  * Per-process append-only journals: `journal/<writerId>.jsonl`.
  *
- * One line per record: `{"q":<seq>,"o":<op>}` TAB `<checksum>` LF. The checksum (first 64 bits of
- * SHA-256 of the JSON) makes each line self-checking, so a torn or damaged line is recognised and
- * skipped instead of being applied half-read. JSON never contains a raw TAB or LF, so both
- * separators are unambiguous.
+ * One line per record: `{"v":<format>,"q":<seq>,"o":<op>}` TAB `<checksum>` LF. The checksum
+ * (first 64 bits of SHA-256 of the JSON) makes each line self-checking, so a torn or damaged line
+ * is recognised and skipped instead of being applied half-read. JSON never contains a raw TAB or
+ * LF, so both separators are unambiguous.
+ *
+ * `v` is the journal format version (lines from before versions existed have none and read as
+ * version 1). A line that passes its checksum but that this version cannot read — a newer format,
+ * an operation kind it does not know, a shape it does not expect — was acknowledged by a newer
+ * window, so it is never skipped: decoding stops there (`stop`), and the reader stays before it.
  *
  * Group commit: `append` queues the record; one flush writes every queued record with a single
  * write and a single fdatasync, and only then hands the batch to `onDurable` and resolves the
@@ -14,13 +19,18 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Logger } from '../util/logger';
-import { isLedgerOp, type LedgerOp } from './ops';
+import { isLedgerOp, OP_KINDS, type LedgerOp } from './ops';
+
+/** The journal format this version writes, and the newest it reads. */
+export const JOURNAL_FORMAT_VERSION = 1;
 
 export interface JournalRecord {
   seq: number;
   op: LedgerOp;
   /** Byte offset just after this record's line. */
   end: number;
+  /** Byte offset of the start of this record's line (set when read back from a file). */
+  start?: number;
 }
 
 const TAB = 0x09;
@@ -31,7 +41,7 @@ function checksum(json: string): string {
 }
 
 export function encodeRecord(seq: number, op: LedgerOp): Buffer {
-  const json = JSON.stringify({ q: seq, o: op });
+  const json = JSON.stringify({ v: JOURNAL_FORMAT_VERSION, q: seq, o: op });
   return Buffer.from(`${json}\t${checksum(json)}\n`, 'utf8');
 }
 
@@ -43,30 +53,50 @@ export interface DecodedJournal {
   corrupt: { offset: number; reason: string }[];
   /** Bytes after the last LF: a record still being written, or torn by a crash. */
   partialBytes: number;
+  /**
+   * A sound line this version cannot read (newer format or unknown kind): decoding stopped at
+   * its start (`consumed` = `offset`), and nothing from it on is in `records`.
+   */
+  stop?: { offset: number; reason: string };
+}
+
+/** Why a checksummed record cannot be read by a reader of format `maxVersion`; undefined if it can. */
+function unreadable(parsed: { v?: unknown; q?: unknown; o?: unknown }, maxVersion: number): string | undefined {
+  const version = parsed.v ?? 1;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version > maxVersion) {
+    return `written in journal format ${String(version)} (this version reads up to ${maxVersion})`;
+  }
+  const kind = typeof parsed.o === 'object' && parsed.o !== null ? (parsed.o as { k?: unknown }).k : undefined;
+  if (!OP_KINDS.includes(kind as never)) return `of an operation kind this version does not know (${JSON.stringify(kind) ?? 'none'})`;
+  if (typeof parsed.q !== 'number' || !Number.isInteger(parsed.q) || !isLedgerOp(parsed.o)) return `of a shape this version does not expect (${String(kind)})`;
+  return undefined;
 }
 
 /** Decodes `buf`, which holds the file's bytes from `baseOffset` on. */
-export function decodeRecords(buf: Buffer, baseOffset: number): DecodedJournal {
+export function decodeRecords(buf: Buffer, baseOffset: number, maxVersion = JOURNAL_FORMAT_VERSION): DecodedJournal {
   const records: JournalRecord[] = [];
   const corrupt: DecodedJournal['corrupt'] = [];
   let start = 0;
   for (let nl = buf.indexOf(LF, start); nl !== -1; nl = buf.indexOf(LF, start)) {
     const lineStart = baseOffset + start;
     const tab = buf.lastIndexOf(TAB, nl);
+    let stop: string | undefined;
     const reason = (() => {
       if (tab < start) return 'no checksum';
       const json = buf.toString('utf8', start, tab);
       if (buf.toString('latin1', tab + 1, nl) !== checksum(json)) return 'checksum mismatch';
-      let parsed: { q?: unknown; o?: unknown };
+      let parsed: { v?: unknown; q?: unknown; o?: unknown };
       try {
         parsed = JSON.parse(json);
       } catch {
         return 'unparsable JSON';
       }
-      if (typeof parsed.q !== 'number' || !Number.isInteger(parsed.q) || !isLedgerOp(parsed.o)) return 'unknown record shape';
-      records.push({ seq: parsed.q, op: parsed.o, end: baseOffset + nl + 1 });
+      stop = unreadable(parsed, maxVersion);
+      if (stop) return undefined;
+      records.push({ seq: parsed.q as number, op: parsed.o as LedgerOp, end: baseOffset + nl + 1, start: lineStart });
       return undefined;
     })();
+    if (stop) return { records, consumed: lineStart, corrupt, partialBytes: 0, stop: { offset: lineStart, reason: stop } };
     if (reason) corrupt.push({ offset: lineStart, reason });
     start = nl + 1;
   }
@@ -102,10 +132,10 @@ async function readTail(file: string, offset: number): Promise<Buffer | undefine
   }
 }
 
-/** Reads a journal from `offset` to its current end. Missing file: undefined. */
-export async function readJournalFrom(file: string, offset: number): Promise<DecodedJournal | undefined> {
+/** Reads a journal from `offset` to its current end (or to a line it cannot read). Missing file: undefined. */
+export async function readJournalFrom(file: string, offset: number, maxVersion = JOURNAL_FORMAT_VERSION): Promise<DecodedJournal | undefined> {
   const tail = await readTail(file, offset);
-  return tail && decodeRecords(tail, offset);
+  return tail && decodeRecords(tail, offset, maxVersion);
 }
 
 /** Complete lines of a plain text file from `offset`; `consumed` is where the next read starts. */

@@ -1,8 +1,12 @@
 /**
  * Opens the newest usable snapshot: `ledger.sqlite`, else `ledger.sqlite.prev`, else a new
- * empty database. A file that is damaged (bad header, failed `PRAGMA quick_check`, not a ledger)
- * is renamed `….corrupt-<time>` and reported; the journals then bring the older snapshot (or
- * the empty database) up to date. A file from a newer extension version is refused untouched.
+ * empty database. Only damage may set a file aside: a bad header, SQLite's own corruption errors
+ * (SQLITE_CORRUPT, SQLITE_NOTADB), a failed `PRAGMA quick_check`, or a sound SQLite file that is
+ * not a ledger. Such a file is renamed `….corrupt-<time>` and reported; the journals then bring
+ * the older snapshot (or the empty database) up to date. Anything else — the file cannot be read
+ * (EACCES, EBUSY, EISDIR, EMFILE…), memory ran out, a migration failed — is trouble, not damage:
+ * the open fails with a message saying so and nothing on disk changes. A file from a newer
+ * extension version is refused untouched.
  *
  * `PRAGMA quick_check` reads every page (seconds at a million rows), so it is skipped for the
  * file exactly as this ledger last wrote it: same snapshot id, size and mtime as `ledger.head`
@@ -12,8 +16,8 @@ import * as path from 'node:path';
 import type { Logger } from '../util/logger';
 import { LedgerDb } from './apply';
 import type { ChainHead } from './chain';
-import { LedgerVersionError, migrate } from './schema';
-import { PREVIOUS_FILE, readHead, readSnapshotBytes, setAside, SNAPSHOT_FILE } from './snapshot';
+import { LedgerVersionError, migrate, schemaVersion } from './schema';
+import { PREVIOUS_FILE, readHead, readSnapshotBytes, setAside, SNAPSHOT_FILE, SnapshotHeaderError } from './snapshot';
 import type { SqlJsStatic } from './sqljs';
 import type { LedgerWarning } from './types';
 
@@ -23,6 +27,21 @@ export interface LoadedDatabase {
   anchor: ChainHead | null;
   /** Which file was used; undefined for a new database. */
   source: string | undefined;
+}
+
+/** Why the ledger could not be opened although its files may be fine; nothing was changed on disk. */
+export class LedgerOpenError extends Error {
+  override readonly name = 'LedgerOpenError';
+}
+
+/** A reason to believe the file's content is damaged (as opposed to trouble reading it). */
+class DamagedFileError extends Error {}
+
+/** SQLite's own messages for SQLITE_CORRUPT and SQLITE_NOTADB (sql.js passes only the message). */
+const SQLITE_DAMAGE = /database disk image is malformed|file is not a database|malformed database schema/i;
+
+function isDamage(err: unknown): boolean {
+  return err instanceof DamagedFileError || (err instanceof Error && SQLITE_DAMAGE.test(err.message));
 }
 
 export async function loadDatabase(
@@ -36,7 +55,13 @@ export async function loadDatabase(
     let ldb: LedgerDb | undefined;
     try {
       const head = await readHead(dir);
-      const snapshot = await readSnapshotBytes(file);
+      let snapshot: Awaited<ReturnType<typeof readSnapshotBytes>>;
+      try {
+        snapshot = await readSnapshotBytes(file);
+      } catch (err) {
+        if (err instanceof SnapshotHeaderError) throw new DamagedFileError(err.message);
+        throw err;
+      }
       if (!snapshot) continue;
       ldb = new LedgerDb(new sql.Database(snapshot.bytes));
       const id = snapshotIdOf(ldb);
@@ -48,6 +73,11 @@ export async function loadDatabase(
     } catch (err) {
       ldb?.close();
       if (err instanceof LedgerVersionError) throw err;
+      if (!isDamage(err)) {
+        const message = `The ledger file ${name} could not be read (${(err as Error).message}). Nothing was changed on disk: no request is lost. Fix what stops it from being read (permissions, another program holding it, free memory) and reload the window.`;
+        logger.error(message);
+        throw new LedgerOpenError(message, { cause: err });
+      }
       const setAsidePath = await setAside(file).catch(() => undefined);
       const message = `The ledger file ${name} is damaged (${(err as Error).message}). ${
         setAsidePath ? `It was kept as ${path.basename(setAsidePath)}` : 'It could not be moved aside'
@@ -63,11 +93,20 @@ export async function loadDatabase(
 
 function quickCheck(ldb: LedgerDb): void {
   const check = ldb.db.exec('PRAGMA quick_check')[0]?.values.map((r) => r[0]) ?? [];
-  if (check.length !== 1 || check[0] !== 'ok') throw new Error(`integrity check failed: ${check.slice(0, 3).join('; ')}`);
+  if (check.length !== 1 || check[0] !== 'ok') throw new DamagedFileError(`integrity check failed: ${check.slice(0, 3).join('; ')}`);
 }
 
-/** `meta.snapshot_id`; undefined for a database without one (new, or not a ledger). Throws on a damaged file. */
+/**
+ * `meta.snapshot_id`; undefined for a database without one (new). Throws on a damaged file, and
+ * (as damage: it is not ours to migrate) on a sound SQLite file that is not a ledger.
+ */
 function snapshotIdOf(ldb: LedgerDb): string | undefined {
+  try {
+    schemaVersion(ldb.db);
+  } catch (err) {
+    if (err instanceof Error && /not an OpenRouter Ledger database/.test(err.message)) throw new DamagedFileError(err.message);
+    throw err;
+  }
   if (!ldb.db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length) return undefined;
   const id = ldb.db.exec("SELECT value FROM meta WHERE key = 'snapshot_id'")[0]?.values[0]?.[0];
   return typeof id === 'string' ? id : undefined;

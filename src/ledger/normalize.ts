@@ -29,10 +29,16 @@ export const GENERATION_COLUMNS = [
 ] as const satisfies readonly (keyof StoredGeneration)[];
 
 export const COST_SOURCES: readonly CostSource[] = ['usage', 'generation', 'estimate'];
-export const STATUSES: readonly GenerationStatus[] = ['success', 'error', 'timeout', 'cancelled'];
+export const STATUSES: readonly GenerationStatus[] = ['success', 'error', 'timeout', 'cancelled', 'pending', 'interrupted'];
+/** Statuses of a finished call (what an imported record may say). */
+export const FINISHED_STATUSES: readonly GenerationStatus[] = ['success', 'error', 'timeout', 'cancelled'];
 const BACKFILL_STATES: readonly BackfillState[] = ['pending', 'done', 'abandoned', 'none'];
 
-/** Statuses that count as failures in error rates (a user's cancel is not a failure). */
+/**
+ * Statuses that count as failures in error rates. A user's cancel is not a failure, and neither
+ * is a call still running (`pending`) or cut off by its window (`interrupted`): OpenRouter may
+ * well have answered it, and it counts as a request (and its cost as spent) all the same.
+ */
 export const ERROR_STATUSES: readonly GenerationStatus[] = ['error', 'timeout'];
 
 const ISO_PATTERN =

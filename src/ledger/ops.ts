@@ -8,8 +8,11 @@ import { isStoredGeneration } from './normalize';
 import type { ActivityRecord, CreditSnapshot, StoredGeneration } from './types';
 
 export type LedgerOp =
-  /** New rows (one request, or a whole import: all or nothing). */
-  | { k: 'gen'; rows: StoredGeneration[] }
+  /**
+   * New rows (one request, or a whole import: all or nothing). `owner`: the writer whose window
+   * is running the request of a `pending` row (so another window knows when it was orphaned).
+   */
+  | { k: 'gen'; rows: StoredGeneration[]; owner?: string }
   /** Refines one row, found by uid, else by generation id. */
   | { k: 'upd'; uid: string | null; gid: string | null; set: Partial<StoredGeneration> }
   | { k: 'act'; at: string; rows: ActivityRecord[] }
@@ -24,6 +27,8 @@ export type LedgerOp =
   | { k: 'close' };
 
 export type OpKind = LedgerOp['k'];
+/** Every kind this version can apply; a line of any other kind comes from a newer version. */
+export const OP_KINDS: readonly OpKind[] = ['gen', 'upd', 'act', 'cred', 'price', 'del', 'close'];
 export type DeleteScope = 'retention' | 'all';
 
 /** Shape check for an operation read from disk (another window, another version, a damaged file). */
@@ -32,7 +37,7 @@ export function isLedgerOp(value: unknown): value is LedgerOp {
   const op = value as Record<string, unknown>;
   switch (op.k) {
     case 'gen':
-      return Array.isArray(op.rows) && op.rows.every(isStoredGeneration);
+      return Array.isArray(op.rows) && op.rows.every(isStoredGeneration) && (op.owner === undefined || typeof op.owner === 'string');
     case 'upd':
       return typeof op.set === 'object' && op.set !== null && (typeof op.uid === 'string' || typeof op.gid === 'string');
     case 'act':

@@ -17,8 +17,10 @@ import {
 import { DAY_MS, SLOT_MS } from './rollups';
 import { daysBetween, localDay, offsetFunction, resolveRange, startOfLocalDay, type OffsetAt, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
 import type { CreditSnapshot, StoredGeneration, TimeRange } from './types';
+import { byTag, bySession, dailyByModel, type KeyedTotals, type ModelDay } from './breakdowns';
 
 export type { Totals } from './queryParts';
+export type { KeyedTotals, ModelDay } from './breakdowns';
 export type RangeInput = TimeRange | RangePreset;
 
 export interface ModelStats extends Totals {
@@ -322,6 +324,26 @@ export class LedgerQueries {
       ? this.all(`SELECT ${cols} FROM generations WHERE (ts, uid) < (?, ?) ORDER BY ts DESC, uid DESC LIMIT ?`, [before.ts, before.uid, limit])
       : this.all(`SELECT ${cols} FROM generations ORDER BY ts DESC, uid DESC LIMIT ?`, [limit]);
     return rows.map((v) => Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration);
+  }
+
+  /** The row of one generation id (the look-up's side-by-side view); null when the ledger has none. */
+  byGenerationId(generationId: string): StoredGeneration | null {
+    const cols = GENERATION_COLUMNS.join(', ');
+    const [v] = this.all(`SELECT ${cols} FROM generations WHERE generation_id = ?`, [generationId]);
+    return v ? (Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration) : null;
+  }
+
+  // Dashboard breakdowns (breakdowns.ts): per local day and model, per chat session, per tag.
+  dailyByModel(range: RangeInput, tz: TimeZoneSpec = 'utc'): ModelDay[] {
+    return dailyByModel((sql, p) => this.all(sql, p), this.boundedRange(range), this.offsets(tz));
+  }
+
+  bySession(range: RangeInput, limit = 20): KeyedTotals[] {
+    return bySession((sql, p) => this.all(sql, p), this.boundedRange(range), limit);
+  }
+
+  byTag(range: RangeInput, limit = 20): KeyedTotals[] {
+    return byTag((sql, p) => this.all(sql, p), this.boundedRange(range), limit);
   }
 
   /** Everything the dashboard shows for one range, in one call. */

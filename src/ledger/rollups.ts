@@ -17,10 +17,10 @@ import type { Database, SqlValue, Statement } from './sqljs';
 import { decodeHistogram, encodeHistogram, latencyBucket } from './histogram';
 import { ERROR_STATUSES } from './normalize';
 import type { StoredGeneration } from './types';
+import { HOUR_MS } from '../util/time';
 
 export const SLOT_MS = 15 * 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS, HOUR_MS } from '../util/time';
 
 /** The columns a row's contribution depends on. */
 export type RollupSource = Pick<

@@ -11,11 +11,16 @@
  *     per-day user / workspace-branch / error counts) and a covering index for exact
  *     percentiles. Raw aggregates over a million rows took seconds in sql.js; the dashboard
  *     needs them in milliseconds. The migration builds the rollups from the existing rows.
+ * v3: a row is written when its request is sent, so `status` also allows `pending` (in flight)
+ *     and `interrupted` (its window died first); `pending_owner` says which writer (journal) owns
+ *     each row still pending, so a later window can tell a dead writer's rows from a live one's.
+ *     The CHECK is widened in place (writable_schema: the documented way to change a CHECK
+ *     without rewriting the table), so the migration costs nothing at a million rows.
  */
 import type { Database } from './sqljs';
 import { rebuildRollups } from './rollups';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -164,6 +169,24 @@ CREATE TABLE roll_day_dim (
 ) WITHOUT ROWID;
 `;
 
+const V2_STATUS_CHECK = "CHECK (status IN ('success','error','timeout','cancelled'))";
+const V3_STATUS_CHECK = "CHECK (status IN ('success','error','timeout','cancelled','pending','interrupted'))";
+
+function migrateToV3(db: Database): void {
+  const version = db.exec('PRAGMA schema_version')[0].values[0][0] as number;
+  db.exec('PRAGMA writable_schema = ON');
+  try {
+    db.run("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'generations'", [V2_STATUS_CHECK, V3_STATUS_CHECK]);
+    // A new schema cookie makes SQLite re-read the edited schema.
+    db.exec(`PRAGMA schema_version = ${version + 1}`);
+  } finally {
+    db.exec('PRAGMA writable_schema = OFF');
+  }
+  const widened = db.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'generations'")[0]?.values[0]?.[0];
+  if (typeof widened !== 'string' || !widened.includes(V3_STATUS_CHECK)) throw new Error('generations.status has an unexpected CHECK constraint');
+  db.exec('CREATE TABLE pending_owner (uid TEXT PRIMARY KEY, writer_id TEXT NOT NULL) WITHOUT ROWID');
+}
+
 /** MIGRATIONS[i] takes a file from version i to i + 1. */
 export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) => db.exec(V1),
@@ -171,6 +194,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
     db.exec(V2);
     rebuildRollups(db);
   },
+  migrateToV3,
 ];
 
 export class LedgerVersionError extends Error {

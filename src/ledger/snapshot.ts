@@ -37,6 +37,8 @@ export interface SnapshotHead extends ChainHead {
   snapshotId: string;
   fileSize: number;
   fileMtimeMs: number;
+  /** Requests the snapshot holds (absent in heads written before this was recorded). */
+  rows?: number;
 }
 
 export interface FileIdentity {
@@ -95,7 +97,12 @@ async function keepPrevious(dir: string, writerId: string): Promise<void> {
   await fs.rename(link, path.join(dir, PREVIOUS_FILE));
 }
 
-/** Reads a snapshot candidate; undefined if missing. Header problems are thrown. */
+/** The bytes read cannot be a complete SQLite file (damage, not trouble reading them). */
+export class SnapshotHeaderError extends Error {
+  override readonly name = 'SnapshotHeaderError';
+}
+
+/** Reads a snapshot candidate; undefined if missing. Header problems are thrown as SnapshotHeaderError. */
 export async function readSnapshotBytes(file: string): Promise<(FileIdentity & { bytes: Uint8Array }) | undefined> {
   const handle = await openIfExists(file);
   if (!handle) return undefined;
@@ -103,7 +110,7 @@ export async function readSnapshotBytes(file: string): Promise<(FileIdentity & {
     const { size, mtimeMs } = await handle.stat();
     const bytes = await handle.readFile();
     const problem = headerProblem(bytes);
-    if (problem) throw new Error(problem);
+    if (problem) throw new SnapshotHeaderError(problem);
     return { bytes, size, mtimeMs };
   } finally {
     await handle.close();

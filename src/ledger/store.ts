@@ -18,6 +18,9 @@
  *    durable, and other windows' records by polling their journals (every `pollIntervalMs`).
  *    `journal_state` stores per writer the last sequence number applied, inside the database
  *    itself, so each record is applied exactly once per database no matter how often it is read.
+ *    An acknowledged record is never passed over: a line from a newer version (format version,
+ *    unknown kind) stops this window at that line, and a record that fails to apply is retried
+ *    with the position left before it (follow.ts).
  * 3. `ledger.sqlite` is a snapshot — a cache of the journals, and a real SQLite file any tool can
  *    open. One window at a time writes it: the holder of `ledger.lock` (created with 'wx'; pid +
  *    heartbeat; a dead pid or a heartbeat older than `lockStaleMs` is taken over). It snapshots
@@ -28,17 +31,21 @@
  *    `journal_state` travels inside the snapshot, every snapshot states which journal offsets it
  *    contains.
  * 4. Loading = newest usable snapshot + replay of every journal past the offsets it records. A
- *    damaged snapshot is renamed `ledger.sqlite.corrupt-<time>`, reported through `onWarning`,
- *    and the previous snapshot + journals take its place. A torn last line (a process killed
+ *    damaged snapshot (SQLite's own corruption signals only) is renamed
+ *    `ledger.sqlite.corrupt-<time>`, reported through `onWarning`, and the previous snapshot +
+ *    journals take its place; a snapshot that cannot be read (EACCES, EBUSY…) fails the open and
+ *    changes nothing (loader.ts). A snapshot holding fewer rows than the last one saved, with no
+ *    deletion to explain it, is never written (snapshotter.ts). A torn last line (a process killed
  *    mid-write) fails its checksum and is skipped with a log line; it was never acknowledged.
  * 5. Journals are deleted (compacted) only when their writer is finished (closed, or dead on
- *    this host), the older of the two kept snapshots already contains all of them, and they have
- *    been idle for `compactGraceMs`. Each deletion is first logged in `journal/compacted.log`; a
+ *    this host), this window could read them to the end, the older of the two kept snapshots
+ *    already contains all of them, and they have been idle for `compactGraceMs`. Each deletion is first logged in `journal/compacted.log`; a
  *    window that finds there a journal it had not finished applying (it was asleep, or opened
  *    long ago) reloads from the snapshot, which contains it. So a record leaves the journals only
  *    after two durable snapshots hold it, and no window can miss it.
  * 6. Tamper evidence (chain.ts): every insert, update and dated deletion extends a hash chain
- *    stored in the database; `verify()` recomputes it and every row's hash.
+ *    stored in the database; `verify()` recomputes it and every row's hash from the files on disk
+ *    (diskVerify.ts), so an edit made to ledger.sqlite while windows are open is reported.
  * 7. Queries read maintained rollup tables (rollups.ts), updated in the same transaction as the
  *    rows, so dashboard cost depends on the time span asked about, not on the ledger's size.
  *
@@ -56,14 +63,16 @@ import { randomBytes } from 'node:crypto';
 import type { ModelInfo } from '../openrouter/types';
 import { silentLogger, tagged, type Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
-import { type ChainHead, verifyChain, type IntegrityReport } from './chain';
+import type { IntegrityReport } from './chain';
+import { verifyOnDisk } from './diskVerify';
 import { exportRange, type ExportFormat, type ExportOptions, type ExportResult } from './exporter';
 import { applyRecords, JournalFollower, journalFile, newWriterId } from './follow';
 import { readImportFile, type ImportFormat, type ImportRejection } from './importer';
 import { JournalWriter, type JournalRecord } from './journal';
 import { loadDatabase } from './loader';
+import { finishedSet, interruptedSet, orphanedPendingRows, PENDING_STALE_MS } from './pendingRows';
 import { SnapshotLock } from './lock';
-import { normalizeGeneration, normalizePatch, parseTimestamp, toIso } from './normalize';
+import { cleanText, normalizeGeneration, normalizePatch, parseTimestamp, toIso } from './normalize';
 import type { DeleteScope, LedgerOp } from './ops';
 import { LedgerQueries } from './queries';
 import { DAY_MS } from './rollups';
@@ -92,6 +101,8 @@ export interface OpenLedgerOptions {
   lockStaleMs?: number;
   /** A finished journal must be idle this long before it may be deleted (default 60 s). */
   compactGraceMs?: number;
+  /** @internal The newest journal format this reader accepts (tests play a newer version with it). */
+  journalFormatVersion?: number;
   /** Damaged files and other conditions the user should hear about. */
   onWarning?: (warning: LedgerWarning) => void;
   /** Another window's records were applied (refresh views). */
@@ -111,6 +122,14 @@ export interface ImportReport {
 
 export type GenerationRef = string | { uid?: string; generationId?: string };
 
+/** How often the snapshot writer looks for rows orphaned by a window that died meanwhile. */
+const INTERRUPTED_CHECK_MS = 60_000;
+
+export interface VerifyOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   const sql = await loadSqlJs(options.wasmPath);
   const ledger = new Ledger(sql, options);
@@ -126,7 +145,6 @@ export class Ledger {
   private readonly logger: Logger;
   private readonly opt: Required<Pick<OpenLedgerOptions, 'snapshotDelayMs' | 'maxSnapshotDelayMs' | 'pollIntervalMs' | 'lockStaleMs' | 'compactGraceMs'>>;
   private ldb!: LedgerDb;
-  private anchor: ChainHead | null = null;
   private follower: JournalFollower;
   private readonly writer: JournalWriter;
   private readonly lock: SnapshotLock;
@@ -134,6 +152,7 @@ export class Ledger {
   private pollTimer: NodeJS.Timeout | undefined;
   private serialQueue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  private interruptedCheckedAt = 0;
 
   /** Use `openLedger`. */
   constructor(private readonly sql: SqlJsStatic, private readonly options: OpenLedgerOptions) {
@@ -148,12 +167,13 @@ export class Ledger {
       compactGraceMs: options.compactGraceMs ?? 60_000,
     };
     this.queries = new LedgerQueries(() => this.ldb);
-    this.follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn);
+    this.follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn, options.journalFormatVersion);
     this.writer = new JournalWriter(journalFile(this.journalDir, this.writerId), this.onOwnDurable, this.logger);
     this.lock = new SnapshotLock(path.join(this.dir, 'ledger.lock'), this.writerId, this.opt.lockStaleMs, this.logger);
     this.snapshots = new Snapshotter({
       dir: this.dir, journalDir: this.journalDir, writerId: this.writerId, lock: this.lock, logger: this.logger, warn: this.warn,
       ldb: () => this.ldb, positions: () => this.follower.positions, serial: (fn) => this.serial(fn), timing: this.opt,
+      blocked: () => this.follower.blocked, catchUp: () => this.catchUpOthers(),
     });
   }
 
@@ -163,12 +183,11 @@ export class Ledger {
     await this.follower.skipPastCompactions();
     const loaded = await loadDatabase(this.sql, this.dir, this.logger, this.warn);
     this.ldb = loaded.ldb;
-    this.anchor = loaded.anchor;
     this.follower.reset(this.ldb);
     const replayed = await this.follower.catchUp(() => this.ldb);
     await this.writer.open();
     if (loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
-    await this.lock.acquireOrRenew();
+    if (await this.lock.acquireOrRenew()) await this.markInterrupted();
     this.snapshots.schedule();
     let tickQueued = false;
     this.pollTimer = setInterval(() => {
@@ -189,10 +208,15 @@ export class Ledger {
     return this.ldb.all('SELECT COUNT(*) FROM generations')[0][0] as number;
   }
 
-  /** Records one request; resolves with its uid once it is durable (the existing uid for a known generation id). */
+  /**
+   * Records one request; resolves with its uid once it is durable (the existing uid for a known
+   * generation id). A `pending` row (written before the request is sent) is owned by this
+   * window until `finishGeneration`; if this window dies first, the next one marks it interrupted.
+   */
   async appendGeneration(input: GenerationInput): Promise<string> {
     const row = normalizeGeneration(input, 'extension');
-    const inserted = await this.write<number>({ k: 'gen', rows: [row] });
+    const owner = row.status === 'pending' ? { owner: this.writerId } : {};
+    const inserted = await this.write<number>({ k: 'gen', rows: [row], ...owner });
     if (inserted === 1 || row.generation_id === null) return row.uid;
     return this.ldb.findGeneration(null, row.generation_id)?.uid ?? row.uid;
   }
@@ -221,6 +245,40 @@ export class Ledger {
         uid: uid as string, generationId: gid as string, ts: ts as string, modelRequested: model as string,
         costSource: source as PendingBackfill['costSource'],
       }));
+  }
+
+  /** The generation id of a pending row, as soon as the first chunk or header names it. */
+  async attachGenerationId(uid: string, generationId: string): Promise<boolean> {
+    if (typeof generationId !== 'string' || !generationId || generationId.length > 200) throw new RangeError('Not a generation id.');
+    const row = this.ldb.findGeneration(uid, null);
+    if (!row || row.generation_id !== null) return false;
+    return this.write<boolean>({ k: 'upd', uid, gid: null, set: { generation_id: cleanText(generationId) } });
+  }
+
+  /**
+   * Completes a row written as `pending`: its outcome, tokens and cost. With a generation id and
+   * a cost not from /generation, the row then waits for its /generation backfill.
+   */
+  async finishGeneration(uid: string, patch: GenerationPatch & { generationId?: string | null }): Promise<boolean> {
+    const row = this.ldb.findGeneration(uid, null);
+    if (!row) return false;
+    return this.write<boolean>({ k: 'upd', uid, gid: null, set: finishedSet(row, patch) });
+  }
+
+  /**
+   * Marks `pending` rows whose window is gone (pendingRows.ts) as `interrupted`. OpenRouter bills
+   * them all the same: they keep their estimate (cost_source 'estimate', never $0) and, with a
+   * generation id, wait for the exact figure from /generation. Runs in the window that writes
+   * ledger.sqlite (at open, when it takes over, then every minute), so rows are marked once.
+   */
+  async markInterrupted(now = Date.now(), staleAfterMs = PENDING_STALE_MS): Promise<number> {
+    this.interruptedCheckedAt = Date.now();
+    let marked = 0;
+    for (const { uid, generationId } of orphanedPendingRows(this.ldb, this.writerId, now, staleAfterMs)) {
+      if (await this.write<boolean>({ k: 'upd', uid, gid: null, set: interruptedSet(generationId) }).catch(() => false)) marked++;
+    }
+    if (marked) this.logger.warn(`Marked ${marked} request(s) as interrupted: their window closed or died while the answer was streaming.`);
+    return marked;
   }
 
   private async writeUpdate(ref: GenerationRef, set: ReturnType<typeof normalizePatch>): Promise<boolean> {
@@ -278,10 +336,13 @@ export class Ledger {
     return exportRange(() => this.ldb, this.queries, format, range, outPath, options);
   }
 
-  /** Recomputes the hash chain and every row hash of this window's database. */
-  async verify(onProgress?: (done: number, total: number) => void): Promise<IntegrityReport> {
+  /**
+   * Verifies the ledger on disk — the newest snapshot plus the journals past it, in a separate
+   * database (diskVerify.ts) — and names every row that differs; cancellable through `signal`.
+   */
+  async verify(options: VerifyOptions = {}): Promise<IntegrityReport> {
     await this.writer.flush();
-    return verifyChain(this.ldb.db, this.anchor, onProgress);
+    return verifyOnDisk(this.sql, this.dir, { onProgress: options.onProgress, signal: options.signal, live: this.ldb });
   }
 
   /**
@@ -376,7 +437,10 @@ export class Ledger {
     try {
       await this.catchUpOthers();
       const wasWriter = this.lock.held;
-      if ((await this.lock.acquireOrRenew()) && !wasWriter) this.changed();
+      const writes = await this.lock.acquireOrRenew();
+      if (writes && !wasWriter) this.changed();
+      // Another window may have died while this one runs: look for its orphaned rows now and then.
+      if (writes && (!wasWriter || Date.now() - this.interruptedCheckedAt > INTERRUPTED_CHECK_MS)) await this.markInterrupted();
     } catch (err) {
       this.logger.warn(`Background ledger work failed: ${(err as Error).message}`);
     }
@@ -404,14 +468,13 @@ export class Ledger {
     this.warn({ kind: 'reloaded', message });
     const resume = await this.writer.pause();
     try {
-      const follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn);
+      const follower = new JournalFollower(this.journalDir, this.writerId, this.logger, this.warn, this.options.journalFormatVersion);
       await follower.skipPastCompactions();
       const loaded = await loadDatabase(this.sql, this.dir, this.logger, this.warn);
       follower.reset(loaded.ldb);
       await follower.catchUp(() => loaded.ldb, true);
       const old = this.ldb;
       this.ldb = loaded.ldb;
-      this.anchor = loaded.anchor;
       this.follower = follower;
       old.close();
       this.changed();

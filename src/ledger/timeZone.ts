@@ -2,6 +2,7 @@
  * Time ranges and time zones for the queries: presets (24h/7d/30d/all), and local calendar days
  * and hours in a fixed offset or an IANA zone (with its DST changes).
  */
+import { DAY_MS } from '../util/time';
 import { parseTimestamp } from './normalize';
 import type { TimeRange } from './types';
 
@@ -18,7 +19,6 @@ export interface ResolvedRange {
 }
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 export function presetRange(preset: RangePreset, now = Date.now()): TimeRange {
   switch (preset) {

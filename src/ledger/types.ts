@@ -6,7 +6,14 @@
 import type { ActivityRow, Credits, KeyInfo, ModelInfo } from '../openrouter/types';
 
 export type CostSource = 'usage' | 'generation' | 'estimate';
-export type GenerationStatus = 'success' | 'error' | 'timeout' | 'cancelled';
+/**
+ * `pending`: the request was sent and its window has not finished it yet (the row is written
+ * before sending, at the pre-flight estimate); `interrupted`: still pending when its window died
+ * or closed (a reload, a crash) — billed all the same, priced from /generation when the id is known.
+ */
+export type GenerationStatus = 'success' | 'error' | 'timeout' | 'cancelled' | 'pending' | 'interrupted';
+/** How a call this window saw to its end ended. */
+export type FinishedStatus = Exclude<GenerationStatus, 'pending' | 'interrupted'>;
 /** Where a row came from: recorded by this extension, or imported from another tool's file. */
 export type RowOrigin = 'extension' | 'import';
 /** `pending`: a /generation lookup should still refine the row; `done`/`abandoned`/`none`: it should not. */
@@ -142,7 +149,14 @@ export interface CachedModelPrice {
 }
 
 export interface LedgerWarning {
-  kind: 'corrupt-snapshot' | 'torn-journal' | 'corrupt-journal-record' | 'snapshot-failed' | 'reloaded';
+  kind:
+    | 'corrupt-snapshot' | 'torn-journal' | 'corrupt-journal-record' | 'snapshot-failed' | 'reloaded'
+    /** A journal line from a newer version (or of an unknown kind): that journal is not followed past it. */
+    | 'journal-newer'
+    /** A journal record could not be applied; it is retried, and nothing after it is applied meanwhile. */
+    | 'journal-apply-failed'
+    /** A snapshot was not written because it would hold fewer requests than the one before. */
+    | 'snapshot-refused';
   message: string;
   /** Where a corrupt snapshot was moved to, when it was. */
   setAsidePath?: string;

@@ -22,11 +22,25 @@ export function chatRequestBody(req: ChatRequest, stream: boolean): JsonObject {
     const maxPrice: JsonObject = {};
     for (const key of ['prompt', 'completion', 'request'] as const) {
       const value = req.maxPrice[key];
-      if (value !== undefined) maxPrice[key] = value;
+      if (value !== undefined) maxPrice[key] = priceString(value);
     }
     body.provider = { max_price: maxPrice };
   }
   return body;
+}
+
+/**
+ * `provider.max_price` values are decimal strings in OpenRouter's spec (`ProviderPreferences`).
+ * Plain notation, never an exponent ("0.0000001", not "1e-7"); at most nine decimals, rounded
+ * down so a cap is never loosened. A negative or non-finite cap means "nothing allowed": "0".
+ */
+export function priceString(value: number): string {
+  if (!Number.isFinite(value) || value <= 0) return '0';
+  if (value >= 1e9) return BigInt(Math.floor(value)).toString();
+  const nanos = Math.floor(value * 1e9 + 1e-6);
+  const whole = Math.floor(nanos / 1e9);
+  const fraction = String(nanos - whole * 1e9).padStart(9, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 export function readChatUsage(raw: unknown): ChatUsage | null {
@@ -40,6 +54,7 @@ export function readChatUsage(raw: unknown): ChatUsage | null {
     totalTokens: int(u.total_tokens) ?? promptTokens + completionTokens,
     reasoningTokens: int(asObject(u.completion_tokens_details)?.reasoning_tokens),
     cachedTokens: int(asObject(u.prompt_tokens_details)?.cached_tokens),
+    cacheWriteTokens: int(asObject(u.prompt_tokens_details)?.cache_write_tokens),
     cost: num(u.cost),
     isByok: bool(u.is_byok),
     upstreamInferenceCost: num(asObject(u.cost_details)?.upstream_inference_cost),
@@ -57,6 +72,13 @@ export function readInlineError(raw: unknown): Omit<ErrorEvent, 'type'> | null {
     message: scrubSecrets(str(e.message) ?? 'OpenRouter reported an error without a message'),
     errorType: str(asObject(e.metadata)?.error_type) ?? str(e.error_type),
   };
+}
+
+/** `finish_reason: "error"` with no error object still means the reply failed (never a success). */
+function finishedWithError(choice: JsonObject | null): Omit<ErrorEvent, 'type'> | null {
+  return str(choice?.finish_reason) === 'error'
+    ? { code: null, message: 'OpenRouter ended the reply with finish_reason "error" and gave no details', errorType: null }
+    : null;
 }
 
 /** Message content as text: a string, or the text parts of a content array. */
@@ -83,7 +105,7 @@ export function readChatCompletion(raw: unknown, headerGenerationId: string | nu
   const body = asObject(raw);
   if (!body) return null;
   const choice = firstChoice(body);
-  const error = readInlineError(choice?.error) ?? readInlineError(body.error);
+  const error = readInlineError(choice?.error) ?? readInlineError(body.error) ?? finishedWithError(choice);
   if (!choice && !error) return null;
   const message = asObject(choice?.message);
   return {
@@ -121,7 +143,7 @@ export class ChatChunkReader {
       events.push(reasoning !== '' ? { type: 'delta', content, reasoning } : { type: 'delta', content });
     }
     const usage = readChatUsage(chunk.usage);
-    const error = readInlineError(chunk.error) ?? readInlineError(choice?.error);
+    const error = readInlineError(chunk.error) ?? readInlineError(choice?.error) ?? finishedWithError(choice);
     const finishReason = str(choice?.finish_reason);
     if (finishReason !== null && !this.finishSent && !error) {
       this.finishSent = true;

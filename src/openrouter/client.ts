@@ -17,7 +17,9 @@ import {
   readModels,
 } from './normalize';
 import { asObject, str } from './parse';
-import { RequestRunner, endpointName, normalizeBaseUrl, type RequestSpec } from './request';
+import { readAnalyticsAnswer, readAnalyticsMeta, type AnalyticsAnswer, type AnalyticsMeta, type AnalyticsQueryBody } from './analytics';
+import { normalizeBaseUrl } from './baseUrl';
+import { RequestRunner, endpointName, type RequestSpec } from './request';
 import { resolveRetryOptions, systemClock, type Clock, type RetryOptions } from './retry';
 import type { ByteReader, Transport } from './transport';
 import type {
@@ -71,7 +73,7 @@ export class OpenRouterClient {
     this.chatTimeoutMs = options.chatTimeoutMs ?? 120_000;
     this.clock = options.clock ?? systemClock;
     this.logger = tagged(options.logger ?? silentLogger, 'openrouter');
-    this.runner = new RequestRunner(normalizeBaseUrl(options.baseUrl), options.transport, resolveRetryOptions(options.retry), this.clock, this.logger);
+    this.runner = new RequestRunner(normalizeBaseUrl(options.baseUrl).url, options.transport, resolveRetryOptions(options.retry), this.clock, this.logger);
   }
 
   /**
@@ -204,6 +206,21 @@ export class OpenRouterClient {
         throw new OpenRouterError({ kind: 'aborted', endpoint: endpointName(spec), detail: 'cancelled while waiting for the record', keyKind: kind, cause: reason });
       });
     }
+  }
+
+  // Analytics API (issue 8): the dashboard's whole-account source.
+  /** GET /analytics/meta — management key: the metrics, dimensions and granularities available. */
+  async getAnalyticsMeta(options: CallOptions = {}): Promise<AnalyticsMeta> {
+    const spec = { method: 'GET', path: '/analytics/meta' } as const;
+    const { key, kind } = await this.requireKey(spec, 'management');
+    return this.getData(readAnalyticsMeta, { ...spec, key, keyKind: kind, signal: options.signal });
+  }
+
+  /** POST /analytics/query — management key. Rows as OpenRouter sent them (counts may be strings). */
+  async queryAnalytics(body: AnalyticsQueryBody, options: CallOptions = {}): Promise<AnalyticsAnswer> {
+    const spec = { method: 'POST', path: '/analytics/query' } as const;
+    const { key, kind } = await this.requireKey(spec, 'management');
+    return this.getData(readAnalyticsAnswer, { ...spec, body, key, keyKind: kind, signal: options.signal });
   }
 
   /** GET /models — no key sent (the catalogue is public). */

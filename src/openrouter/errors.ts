@@ -24,6 +24,17 @@ export interface OpenRouterErrorMetadata {
   reason: string | null;
   /** The upstream provider's own message (`metadata.raw`), scrubbed. */
   raw: string | null;
+  /** Model-availability errors (`error.availability.code`), e.g. `no_endpoints`, `model_not_found`. */
+  availabilityCode?: string | null;
+  /** The request field that excluded every endpoint, e.g. `provider.max_price.completion`. */
+  constraintField?: string | null;
+  /** 429: the limit that was hit (`X-RateLimit-Limit`, also in `metadata.headers`). */
+  rateLimitLimit?: number | null;
+  /** 403 "Budget limit exceeded": the budget's period, limit and spend (USD) and when it resets (ISO). */
+  budgetScope?: string | null;
+  limitUsd?: number | null;
+  spendUsd?: number | null;
+  resetsAt?: string | null;
 }
 
 export interface OpenRouterErrorInit {
@@ -135,10 +146,11 @@ function headerFromMetadata(metadata: Record<string, unknown> | null, name: stri
   return key === undefined ? undefined : headers[key];
 }
 
-function readMetadata(error: Record<string, unknown> | null): OpenRouterErrorMetadata | null {
+function readMetadata(error: Record<string, unknown> | null, rateLimitHeader: string | null): OpenRouterErrorMetadata | null {
   const m = asObject(error?.metadata);
+  const availability = asObject(error?.availability);
   const errorType = str(m?.error_type) ?? str(error?.error_type);
-  if (!m && errorType === null) return null;
+  if (!m && !availability && errorType === null) return null;
   const raw = str(m?.raw);
   return {
     limitSource: str(m?.limit_source),
@@ -147,6 +159,13 @@ function readMetadata(error: Record<string, unknown> | null): OpenRouterErrorMet
     providerName: str(m?.provider_name),
     reason: str(m?.reason),
     raw: raw === null ? null : scrubSecrets(raw),
+    availabilityCode: str(availability?.code),
+    constraintField: str(asObject(availability?.constraint)?.field),
+    rateLimitLimit: int(rateLimitHeader) ?? int(headerFromMetadata(m, 'x-ratelimit-limit')),
+    budgetScope: str(m?.scope),
+    limitUsd: num(m?.limit_usd),
+    spendUsd: num(m?.spend_usd),
+    resetsAt: str(m?.resets_at),
   };
 }
 
@@ -164,7 +183,7 @@ export function errorFromResponse(input: ResponseErrorInput): OpenRouterError {
   const body = asObject(tryParseJson(input.bodyText));
   const error = asObject(body?.error);
   const errorMessage = str(error?.message) ?? str(body?.error) ?? str(body?.message);
-  const metadata = readMetadata(error);
+  const metadata = readMetadata(error, input.headers.get('x-ratelimit-limit'));
   const rawMetadata = asObject(error?.metadata);
   const availability = asObject(error?.availability);
   const retryAfterMs =

@@ -144,11 +144,15 @@ export function readGeneration(data: unknown): Generation | null {
     nativeFinishReason: str(d.native_finish_reason),
     origin: str(d.origin),
     externalUser: str(d.external_user),
+    sessionId: str(d.session_id),
+    appId: int(d.app_id),
     providerResponses: Array.isArray(d.provider_responses)
       ? d.provider_responses.filter(isObject).map((p) => ({
           providerName: str(p.provider_name),
           status: int(p.status),
           latencyMs: num(p.latency),
+          modelPermaslug: str(p.model_permaslug),
+          isByok: bool(p.is_byok),
         }))
       : null,
   };

@@ -11,8 +11,6 @@ import type { Transport, TransportResponse } from './transport';
 import type { KeyKind } from './types';
 import { version } from '../../package.json';
 
-export const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
-
 /** App attribution (openrouter.ai rankings) sent with every request. */
 export const ATTRIBUTION_HEADERS: Readonly<Record<string, string>> = {
   'HTTP-Referer': 'https://github.com/openrouter-ledger/openrouter-ledger',
@@ -43,11 +41,6 @@ export interface JsonResponse {
   status: number;
   headers: TransportResponse['headers'];
   json: unknown;
-}
-
-export function normalizeBaseUrl(baseUrl: string | undefined): string {
-  const trimmed = (baseUrl ?? '').trim().replace(/\/+$/, '');
-  return trimmed === '' ? DEFAULT_BASE_URL : trimmed;
 }
 
 export function endpointName(spec: Pick<RequestSpec, 'method' | 'path'>): string {

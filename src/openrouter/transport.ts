@@ -138,17 +138,35 @@ export function undiciTransport(options: UndiciTransportOptions = {}): ClosableT
   return closable(transport, () => [direct, proxy].filter((d): d is Dispatcher => d !== undefined));
 }
 
+/** A proxy URL that cannot be used. The message quotes no part of the URL: it may hold a password. */
+export class ProxySettingError extends TypeError {}
+
 function validProxyUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text.includes('://') ? text : `http://${text}`);
   } catch {
-    throw new TypeError('The proxy setting is not a valid URL (expected http://host:port).');
+    throw new ProxySettingError('it is not a valid URL (expected http://host:port)');
   }
   if (!['http:', 'https:', 'socks:', 'socks5:'].includes(url.protocol)) {
-    throw new TypeError(`Proxy scheme ${url.protocol} is not supported (use http://, https:// or socks5://).`);
+    throw new ProxySettingError(`the scheme ${url.protocol} is not supported (use http://, https:// or socks5://)`);
   }
   return url.href;
+}
+
+/**
+ * `undiciTransport`, except that an unusable proxy URL does not throw: `onInvalidProxy` gets the
+ * reason (once, for this transport) and requests go direct, so a typo in a proxy setting cannot
+ * stop the extension from starting.
+ */
+export function undiciTransportOrDirect(options: UndiciTransportOptions, onInvalidProxy: (reason: string) => void): ClosableTransport {
+  try {
+    return undiciTransport(options);
+  } catch (err) {
+    if (!(err instanceof ProxySettingError)) throw err;
+    onInvalidProxy(err.message);
+    return undiciTransport({ ...options, proxyUrl: undefined });
+  }
 }
 
 function stripBrackets(host: string): string {

@@ -118,7 +118,18 @@ export interface Generation {
   nativeFinishReason: string | null;
   origin: string | null;
   externalUser: string | null;
-  providerResponses: Array<{ providerName: string | null; status: number | null; latencyMs: number | null }> | null;
+  /** The request's `session_id`. */
+  sessionId: string | null;
+  /** OpenRouter's id of the app the request is attributed to. */
+  appId: number | null;
+  /** One entry per provider attempt, in order (the fallback waterfall). */
+  providerResponses: Array<{
+    providerName: string | null;
+    status: number | null;
+    latencyMs: number | null;
+    modelPermaslug: string | null;
+    isByok: boolean | null;
+  }> | null;
 }
 
 /**
@@ -187,7 +198,7 @@ export interface ChatRequest {
   /** Sent as `user`; appears as `external_user` in /generation. */
   user?: string;
   sessionId?: string;
-  /** USD per million tokens (prompt/completion) or per unit (request), as OpenRouter's `provider.max_price`. */
+  /** USD per million tokens (prompt/completion) or per request, as OpenRouter's `provider.max_price` (sent as decimal strings). */
   maxPrice?: { prompt?: number; completion?: number; request?: number };
   temperature?: number;
 }
@@ -197,7 +208,10 @@ export interface ChatUsage {
   completionTokens: number;
   totalTokens: number;
   reasoningTokens: number | null;
+  /** Prompt tokens read from the provider's cache (`prompt_tokens_details.cached_tokens`). */
   cachedTokens: number | null;
+  /** Prompt tokens written to the cache (`cache_write_tokens`; models with explicit caching only). */
+  cacheWriteTokens: number | null;
   cost: number | null;
   isByok: boolean | null;
   upstreamInferenceCost: number | null;

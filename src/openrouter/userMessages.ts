@@ -5,6 +5,7 @@
  * `scrubSecrets` (OpenRouterError scrubs `serverMessage` and the final sentence).
  */
 import { plainTranslate, type Translate } from '../util/l10n';
+import { formatUsd } from '../util/money';
 import type { OpenRouterError } from './errors';
 
 export const SETTINGS_URLS = {
@@ -88,6 +89,16 @@ function describeHttp(e: ErrorFacts, t: Translate): Described {
   if (status === 402) return describe402(e, t);
   if (status === 403) return describe403(e, t);
   const text = serverText(e);
+  const cap = e.metadata?.availabilityCode === 'no_endpoints' ? e.metadata.constraintField : null;
+  if (cap?.startsWith('provider.max_price')) {
+    return {
+      userMessage: t(
+        'OpenRouter found no provider for this model within the price cap sent with the request ({0}, derived from your per-request budget). Raise the per-request budget, or pick a cheaper model.',
+        cap,
+      ),
+      settingsUrl: null,
+    };
+  }
   if (status === 404) {
     const userMessage =
       text === null
@@ -96,6 +107,17 @@ function describeHttp(e: ErrorFacts, t: Translate): Described {
     return { userMessage, settingsUrl: null };
   }
   if (status === 408) return { userMessage: t('OpenRouter timed out while handling the request (408). Try again.'), settingsUrl: null };
+  if (status === 429 && (e.metadata?.limitSource === 'openrouter_free_tier_daily' || /free-models-per-day/.test(e.serverMessage ?? ''))) {
+    const retry = retryWhen(e.retryAfterMs, t);
+    const limit = e.metadata?.rateLimitLimit;
+    return {
+      userMessage:
+        limit != null
+          ? t("You have used today's free-model requests on OpenRouter ({0} per day; the count resets at 00:00 UTC). {1} Add credits for a higher daily limit, or pick a paid model.", limit, retry)
+          : t("You have used today's free-model requests on OpenRouter (the count resets at 00:00 UTC). {0} Add credits for a higher daily limit, or pick a paid model.", retry),
+      settingsUrl: SETTINGS_URLS.credits,
+    };
+  }
   if (status === 429) {
     const detail = e.metadata?.raw ?? e.serverMessage;
     const retry = retryWhen(e.retryAfterMs, t);
@@ -164,7 +186,34 @@ function describe402(e: ErrorFacts, t: Translate): Described {
   }
 }
 
+const BUDGET_SOURCES = new Set(['openrouter_guardrail_budget', 'openrouter_workspace_budget', 'openrouter_key_limit']);
+
+/** 403 "Budget limit exceeded": a budget set on OpenRouter (guardrail, workspace or the key's limit) stopped the request. */
+function describeBudget403(e: ErrorFacts, t: Translate): Described {
+  const m = e.metadata;
+  const which =
+    m?.limitSource === 'openrouter_workspace_budget'
+      ? t('your OpenRouter workspace budget')
+      : m?.limitSource === 'openrouter_guardrail_budget'
+        ? t('an OpenRouter guardrail budget')
+        : m?.limitSource === 'openrouter_key_limit'
+          ? t("this key's limit on OpenRouter")
+          : t('a budget on OpenRouter');
+  const resets = m?.resetsAt && !Number.isNaN(Date.parse(m.resetsAt)) ? `${new Date(m.resetsAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : null;
+  const spent = m?.spendUsd != null && m.limitUsd != null ? t('{0} of {1} spent', formatUsd(m.spendUsd), formatUsd(m.limitUsd)) : null;
+  const userMessage =
+    spent && resets
+      ? t('This request was stopped by {0} ({1}). It resets {2}.', which, spent, resets)
+      : spent
+        ? t('This request was stopped by {0} ({1}).', which, spent)
+        : resets
+          ? t('This request was stopped by {0}. It resets {1}.', which, resets)
+          : t('This request was stopped by {0}.', which);
+  return { userMessage, settingsUrl: m?.limitSource === 'openrouter_key_limit' ? SETTINGS_URLS.keys : null };
+}
+
 function describe403(e: ErrorFacts, t: Translate): Described {
+  if (BUDGET_SOURCES.has(e.metadata?.limitSource ?? '') || /budget limit exceeded/i.test(e.serverMessage ?? '')) return describeBudget403(e, t);
   if (/management key|provisioning key/i.test(e.serverMessage ?? '')) {
     return {
       userMessage: t(

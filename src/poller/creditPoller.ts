@@ -50,7 +50,8 @@ export class CreditPoller extends Disposable {
   start(): void {
     const timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.register(toDisposable(() => clearInterval(timer)));
-    this.register(toDisposable(() => void this.options.lease.release()));
+    // Shutdown must not leave a rejected promise behind (global storage may already be gone).
+    this.register(toDisposable(() => void this.options.lease.release().catch((err: unknown) => this.options.logger.debug(`poll lease not released: ${this.options.describeError(err)}`))));
     void this.tick();
   }
 

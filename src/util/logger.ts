@@ -30,6 +30,28 @@ export function mapLogger(target: Logger, map: (message: string) => string): Log
   };
 }
 
+/**
+ * A logger that never throws: VS Code's output channel throws "Channel has been closed" once it
+ * is disposed, and logging during shutdown (a last request failing, the ledger closing) must not
+ * turn into a crash of whatever was being logged. Such lines are dropped.
+ */
+export function safeLogger(target: Logger): Logger {
+  const guard = (write: (m: string) => void) => (m: string) => {
+    try {
+      write(m);
+    } catch {
+      // The sink is gone; nothing is left to tell.
+    }
+  };
+  return {
+    trace: guard((m) => target.trace(m)),
+    debug: guard((m) => target.debug(m)),
+    info: guard((m) => target.info(m)),
+    warn: guard((m) => target.warn(m)),
+    error: guard((m) => target.error(m)),
+  };
+}
+
 /** Prefixes every line with a component tag, e.g. `[poller] …`. */
 export function tagged(logger: Logger, component: string): Logger {
   return mapLogger(logger, (m) => `[${component}] ${m}`);

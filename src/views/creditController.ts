@@ -37,6 +37,7 @@ export class CreditController extends Disposable {
   private readonly statusBar = this.register(new CreditStatusBar());
   private readonly stateFile: CreditStateFile;
   private readonly poller: CreditPoller;
+  private readonly pollLease: PollLease;
   private state: SharedCreditState | undefined;
   private hasKey = false;
   private keySource: 'secret-storage' | 'environment' | undefined;
@@ -44,6 +45,9 @@ export class CreditController extends Disposable {
   private readonly fetched = this.register(new vscode.EventEmitter<CreditReading>());
   /** A reading this window fetched itself (other windows' readings arrive through the shared file). */
   readonly onDidFetchReading = this.fetched.event;
+  private readonly stateChanged = this.register(new vscode.EventEmitter<void>());
+  /** The shared credit state changed: a reading of this window or another one landed (the dashboard refreshes). */
+  readonly onDidChangeState = this.stateChanged.event;
 
   constructor(
     storageDir: string,
@@ -66,11 +70,12 @@ export class CreditController extends Disposable {
         describeError: (err) => source.describeError(err),
         levelOf: (reading) => this.levelOf(reading),
         stateFile: this.stateFile,
-        lease: new PollLease(storageDir, randomUUID(), Math.max(2 * intervalMs, 60_000)),
+        lease: (this.pollLease = new PollLease(storageDir, randomUUID(), Math.max(2 * intervalMs, 60_000))),
         logger,
         onState: (state) => {
           this.state = state;
           this.render();
+          this.stateChanged.fire();
         },
         onLevelDrop: (level, reading) => void this.notifyLevelDrop(level, reading).catch(() => undefined),
       }),
@@ -93,9 +98,20 @@ export class CreditController extends Disposable {
     this.render();
   }
 
-  /** The last /key reading, for budget checks against OpenRouter's own counters. */
-  get keyInfo(): KeyInfo | null {
-    return this.state?.reading?.key ?? null;
+  /** Whether this window holds the credit-poll lease (background work one window does for all, e.g. /generation backfills). */
+  holdsPollLease(): Promise<boolean> {
+    return this.pollLease.isHeld();
+  }
+
+  /** The last /key reading with the time it was taken, for budget checks against OpenRouter's own counters (a reading from yesterday says nothing about today). */
+  get keyReading(): { key: KeyInfo; fetchedAt: number } | null {
+    const reading = this.state?.reading;
+    return reading ? { key: reading.key, fetchedAt: reading.fetchedAt } : null;
+  }
+
+  /** The last shared reading (any window's), for the dashboard and the cost view. */
+  get reading(): CreditReading | null {
+    return this.state?.reading ?? null;
   }
 
   /** Shows what the ledger recorded today; called whenever the ledger changes (this or another window). */

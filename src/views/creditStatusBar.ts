@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import { Disposable } from '../util/disposable';
-import type { CreditView } from './creditTooltip';
+import { DASHBOARD_COMMAND, type CreditView } from './creditTooltip';
 
 export const CREDIT_ITEM_ID = 'openrouterLedger.credits';
 
@@ -28,7 +28,8 @@ export class CreditStatusBar extends Disposable {
   render(view: CreditView, hasKey: boolean): void {
     this.item.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltipMarkdown, true);
-    tooltip.isTrusted = false;
+    // Only the dashboard link may run a command; every other string in the tooltip is escaped.
+    tooltip.isTrusted = { enabledCommands: [DASHBOARD_COMMAND] };
     this.item.tooltip = tooltip;
     this.item.command = hasKey ? this.clickCommand : CommandIds.setApiKey;
     this.item.backgroundColor =

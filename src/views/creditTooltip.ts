@@ -2,10 +2,15 @@
  * Text of the credit status-bar item and its Markdown tooltip, as pure functions of the shared
  * credit state (unit-tested without VS Code; the caller passes its l10n function).
  */
+import { currentPeriodUsage } from '../budget/policy';
 import type { SharedCreditState } from '../poller/creditState';
 import { computeSpendable, levelFor, type Level, type Spendable } from '../poller/spendable';
 import { plainTranslate, type Translate } from '../util/l10n';
 import { formatUsd } from '../util/money';
+import { CommandIds } from '../commands/ids';
+
+/** The tooltip's link to the Spend Dashboard; the status bar trusts exactly this command. */
+export const DASHBOARD_COMMAND = CommandIds.openDashboard;
 
 export interface CreditView {
   text: string;
@@ -70,13 +75,14 @@ export function buildCreditView(input: CreditViewInput, t: Translate = plainTran
   }
 
   const spendable = computeSpendable(reading.key, reading.credits);
+  const usage = currentPeriodUsage(reading.key, reading.fetchedAt, new Date(now));
   const level = levelFor(spendable.amount, input.thresholds);
   const failedSinceReading = !!state.lastError && state.lastError.at >= reading.fetchedAt;
   const stale = failedSinceReading || now - reading.fetchedAt > 2 * input.intervalMs;
   const staleMark = stale ? '$(history) ' : '';
   const text =
     spendable.amount === null
-      ? `$(credit-card) ${staleMark}${t('{0} today · no limit', money(reading.key.usageDaily ?? 0))}`
+      ? `$(credit-card) ${staleMark}${t('{0} today · no limit', money(usage.daily))}`
       : `$(credit-card) ${staleMark}${money(spendable.amount)}`;
 
   const key = reading.key;
@@ -106,7 +112,7 @@ export function buildCreditView(input: CreditViewInput, t: Translate = plainTran
     lines.push(`| ${t('Key limit')} | ${t('none')} |`);
   }
   lines.push(
-    `| ${t('Usage')} | ${t('today {0} · week {1} · month {2}', money(key.usageDaily), money(key.usageWeekly), money(key.usageMonthly))} |`,
+    `| ${t('Usage')} | ${t('today {0} · week {1} · month {2}', money(usage.daily), money(usage.weekly), money(usage.monthly))} |`,
   );
   if ((key.byokUsage ?? 0) > 0 || (key.byokUsageMonthly ?? 0) > 0) {
     lines.push(
@@ -136,5 +142,7 @@ export function buildCreditView(input: CreditViewInput, t: Translate = plainTran
     lines.push('');
     lines.push(`$(warning) ${t('Stale: last updated {0}', relativeAge(now - reading.fetchedAt, t))}`);
   }
+  lines.push('');
+  lines.push(`[$(graph) ${t('Open Spend Dashboard')}](command:${DASHBOARD_COMMAND})`);
   return { text, tooltipMarkdown: lines.join('\n'), level, stale, spendable };
 }

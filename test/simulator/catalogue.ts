@@ -6,6 +6,9 @@
  */
 import { uuidFrom } from './ids';
 
+/** A model id with HTML markup in it (see the catalogue entry). */
+export const MARKUP_MODEL_ID = 'acme/<img src=x onerror="window.__pwned=true">';
+
 export interface PriceOverrideSpec {
   min_prompt_tokens?: number;
   utc_start?: string;
@@ -121,6 +124,13 @@ export const MODELS: readonly ModelSpec[] = [
     contextLength: 2000000, maxCompletionTokens: null, inputModalities: ['text', 'image'], tokenizer: 'Router',
     pricing: { prompt: '-1', completion: '-1' }, routesTo: 'openai/gpt-4o-mini',
     description: 'Routes each prompt to a suitable model; the price depends on the model chosen.',
+  },
+  {
+    // Hostile strings from the API: every view must show this id and name as literal text and run nothing.
+    id: MARKUP_MODEL_ID, name: 'Acme: <script>window.__pwned = true</script><b>Bold</b>', provider: 'Acme', created: 1735689600,
+    contextLength: 32768, maxCompletionTokens: 4096, inputModalities: ['text'], tokenizer: 'Other',
+    pricing: { prompt: '0.000001', completion: '0.000002', request: '0' },
+    description: 'A model whose id and name contain HTML markup (for escaping tests).',
   },
 ];
 

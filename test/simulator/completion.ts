@@ -5,12 +5,15 @@
  */
 import { DEFAULT_MODEL_ID, findModel, isDownModel, ModelSpec } from './catalogue';
 import { RequestContext, SimulatorCore } from './context';
+import { billFor, CacheUse, cacheUse } from './billing';
+import { capExceeded, Endpoint, endpointsOf, parseMaxPrice } from './endpoints';
 import { availabilityError, ErrorBody, errorBody, paymentRequired } from './errors';
 import { generationId, upstreamId } from './ids';
+import { FREE_TIER_HIGH_CREDITS } from './keyjson';
 import { affordableCompletionTokens, costOf, EffectivePrices, effectivePrices } from './pricing';
 import { GenerationRecord, KeyRecord } from './state';
 import { ChatMessage, countPromptTokens, messageText, normalizedTokens, replyPieces } from './text';
-import { utcDate } from './time';
+import { addDays, startOfUtcDay, utcDate } from './time';
 
 export interface CompletionPlan {
   id: string;
@@ -23,6 +26,11 @@ export interface CompletionPlan {
   pieces: string[];
   finishReason: 'stop' | 'length';
   prices: EffectivePrices;
+  endpoint: Endpoint;
+  /** Endpoints tried before `endpoint` whose provider was down (listed as failed attempts by /generation). */
+  failedEndpoints: Endpoint[];
+  byok: boolean;
+  cache: CacheUse;
   startedAt: Date;
   startedMs: number;
   stream: boolean;
@@ -79,20 +87,22 @@ function chooseModel(body: Record<string, unknown>): { model: ModelSpec; router:
   };
 }
 
-function maxPriceViolation(body: Record<string, unknown>, prices: EffectivePrices): string | undefined {
-  const provider = body.provider as { max_price?: Record<string, unknown> } | undefined;
-  const max = provider && typeof provider === 'object' ? provider.max_price : undefined;
-  if (!max || typeof max !== 'object') return undefined;
-  const factor = 1 - prices.discount;
-  const checks: Array<[string, number, number]> = [
-    ['prompt', prices.prompt * factor * 1e6, Number(max.prompt)],
-    ['completion', prices.completion * factor * 1e6, Number(max.completion)],
-    ['request', prices.request * factor, Number(max.request)],
-  ];
-  for (const [field, actual, limit] of checks) {
-    if (max[field] !== undefined && Number.isFinite(limit) && actual > limit + 1e-9) return field;
-  }
-  return undefined;
+/** `:free` models: 50 requests per UTC day below 10 USD of purchased credits, 1000 from 10 (docs "limits"). */
+function freeDailyLimitHit(core: SimulatorCore, model: ModelSpec, at: Date): PlanError | undefined {
+  if (!model.id.endsWith(':free')) return undefined;
+  const high = core.state.totalCredits >= FREE_TIER_HIGH_CREDITS;
+  const limit = high ? 1000 : 50;
+  if ((core.state.freeRequestsByDate.get(utcDate(at)) ?? 0) < limit) return undefined;
+  const reset = String(addDays(startOfUtcDay(at), 1).getTime());
+  const headers = { 'X-RateLimit-Limit': String(limit), 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': reset };
+  const message = high
+    ? 'Rate limit exceeded: free-models-per-day-high-balance'
+    : 'Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day';
+  return {
+    status: 429,
+    body: errorBody(429, message, { headers, provider_name: null, limit_source: 'openrouter_free_tier_daily', remedy_hint: 'Wait for the daily reset at 00:00 UTC, or use a paid model.' }, true),
+    headers,
+  };
 }
 
 /** Validates the request and runs every pre-flight check; nothing is billed yet. */
@@ -118,9 +128,21 @@ export function planCompletion(ctx: RequestContext, key: KeyRecord): PlanResult 
       'context_length_exceeded',
     );
   }
-  const prices = effectivePrices(model, promptTokens, startedAt);
-  const priceField = maxPriceViolation(body, prices);
-  if (priceField) {
+  const maxPrice = parseMaxPrice(body.provider);
+  if ('invalid' in maxPrice) return invalid(maxPrice.invalid);
+  // Caps are checked per endpoint: a provider priced above them is skipped, another may serve.
+  const all = endpointsOf(model, effectivePrices(model, promptTokens, startedAt));
+  const up = all.filter((e) => !core.options.downProviders.includes(e.provider));
+  const endpoint = up.find((e) => capExceeded(e, maxPrice.caps) === undefined);
+  if (!endpoint) {
+    const priceField = up.length > 0 ? capExceeded(up[0], maxPrice.caps) : undefined;
+    if (!priceField) {
+      return {
+        status: 503,
+        body: availabilityError(503, 'model_unavailable_upstream', `No endpoints available for ${model.id} right now`, [model.id], { retry_after: 1 }),
+        headers: { 'Retry-After': '1' },
+      };
+    }
     return {
       status: 404,
       body: availabilityError(404, 'no_endpoints', `No endpoints found matching your max_price (${priceField}) for ${model.id}`, [model.id], {
@@ -128,6 +150,7 @@ export function planCompletion(ctx: RequestContext, key: KeyRecord): PlanResult 
       }),
     };
   }
+  const prices = endpoint.prices;
   const worstCase = costOf(prices, promptTokens, requested).cost;
   const remaining = core.state.limitRemaining(key);
   if (remaining !== null && (remaining <= 0 || worstCase > remaining)) {
@@ -140,6 +163,8 @@ export function planCompletion(ctx: RequestContext, key: KeyRecord): PlanResult 
   if (worstCase > balance) {
     return { status: 402, body: paymentRequired('openrouter_credits', requested, Math.min(requested, affordableCompletionTokens(prices, promptTokens, balance))) };
   }
+  const freeLimit = freeDailyLimitHit(core, model, startedAt);
+  if (freeLimit) return freeLimit;
 
   const fullReply = replyPieces(messages);
   const pieces = maxTokens !== undefined && fullReply.length > maxTokens ? fullReply.slice(0, maxTokens) : fullReply;
@@ -158,6 +183,10 @@ export function planCompletion(ctx: RequestContext, key: KeyRecord): PlanResult 
       pieces,
       finishReason: pieces.length < fullReply.length ? 'length' : 'stop',
       prices,
+      endpoint,
+      failedEndpoints: all.slice(0, all.indexOf(endpoint)).filter((e) => core.options.downProviders.includes(e.provider)),
+      byok: core.options.byokProviders.includes(endpoint.provider),
+      cache: cacheUse(model, messages, promptTokens),
       startedAt,
       startedMs: Date.now(),
       stream: body.stream === true,
@@ -171,17 +200,21 @@ export function planCompletion(ctx: RequestContext, key: KeyRecord): PlanResult 
 
 /** The `usage` object of a response or final stream chunk. */
 export function usageJson(plan: CompletionPlan, completionTokens: number): Record<string, unknown> {
-  const c = costOf(plan.prices, plan.promptTokens, completionTokens);
+  const c = planBill(plan, completionTokens);
   return {
     prompt_tokens: plan.promptTokens,
     completion_tokens: completionTokens,
     total_tokens: plan.promptTokens + completionTokens,
     cost: c.cost,
-    is_byok: false,
-    prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, audio_tokens: 0, video_tokens: 0 },
+    is_byok: c.isByok,
+    prompt_tokens_details: { cached_tokens: plan.cache.cachedTokens, cache_write_tokens: plan.cache.cacheWriteTokens, audio_tokens: 0, video_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, image_tokens: 0 },
-    cost_details: { upstream_inference_cost: null, upstream_inference_prompt_cost: c.promptCost, upstream_inference_completions_cost: c.completionCost },
+    cost_details: { upstream_inference_cost: c.upstreamCost, upstream_inference_prompt_cost: c.promptCost, upstream_inference_completions_cost: c.completionCost },
   };
+}
+
+function planBill(plan: CompletionPlan, completionTokens: number) {
+  return billFor(plan.model, plan.endpoint, plan.byok, plan.cache, plan.promptTokens, completionTokens);
 }
 
 export interface Outcome {
@@ -193,14 +226,17 @@ export interface Outcome {
 
 /** Bills the tokens actually produced and records the generation (readable after the delay). */
 export function finalizeCompletion(core: SimulatorCore, plan: CompletionPlan, outcome: Outcome): GenerationRecord {
-  const cost = costOf(plan.prices, plan.promptTokens, outcome.completionTokens).cost;
+  const bill = planBill(plan, outcome.completionTokens);
+  const cost = bill.cost;
   const endMs = Date.now();
   const record: GenerationRecord = {
     id: plan.id,
     upstreamId: upstreamId(),
     model: plan.model.id,
     router: plan.router,
-    provider: plan.model.provider,
+    provider: plan.endpoint.provider,
+    endpointId: plan.endpoint.id,
+    failedAttempts: plan.failedEndpoints.map((e) => ({ provider: e.provider, endpointId: e.id })),
     keyHash: plan.key.hash,
     createdAt: plan.startedAt,
     availableAt: endMs + core.options.generationDelayMs,
@@ -209,6 +245,11 @@ export function finalizeCompletion(core: SimulatorCore, plan: CompletionPlan, ou
     normalizedPromptTokens: normalizedTokens(plan.promptText),
     normalizedCompletionTokens: normalizedTokens(plan.pieces.slice(0, outcome.completionTokens).join('')),
     cost,
+    cachedTokens: plan.cache.cachedTokens,
+    cacheWriteTokens: plan.cache.cacheWriteTokens,
+    cacheDiscount: bill.cacheDiscount,
+    upstreamCost: bill.upstreamCost,
+    isByok: bill.isByok,
     streamed: plan.stream,
     cancelled: outcome.cancelled,
     finishReason: outcome.finishReason,

@@ -51,7 +51,8 @@ export function errorTypeOf(status: number): string {
 }
 
 export interface ErrorBody {
-  error: { code: number; message: string; metadata?: Record<string, unknown> };
+  /** `code` is absent only in model-availability errors (see availabilityError). */
+  error: { code?: number; message: string; metadata?: Record<string, unknown> };
   user_id?: string;
 }
 
@@ -87,12 +88,33 @@ export function paymentRequired(source: LimitSource, requested: number, affordab
   return errorBody(402, message, metadata, true);
 }
 
-/** Model-availability errors carry `error.availability` (see docs "errors-and-debugging"). */
+/**
+ * Model-availability errors carry `error.availability`, and, as in the docs' examples,
+ * `error.error_type` and `error.http_status` instead of `error.code` (errors-and-debugging).
+ */
 export function availabilityError(status: number, code: string, message: string, requestedModels: string[], extra: Record<string, unknown> = {}): ErrorBody {
-  const body = errorBody(status, message);
-  (body.error as Record<string, unknown>).availability = {
-    code, retryable: code !== 'model_not_found' && code !== 'no_endpoints', requested_models: requestedModels,
-    docs_url: 'https://openrouter.ai/docs/api-reference/errors-and-debugging', ...extra,
+  const error: Record<string, unknown> = {
+    message,
+    error_type: errorTypeOf(status),
+    http_status: status,
+    availability: {
+      code, retryable: code !== 'model_not_found' && code !== 'no_endpoints', requested_models: requestedModels,
+      docs_url: 'https://openrouter.ai/docs/api-reference/errors-and-debugging', ...extra,
+    },
   };
-  return body;
+  return { error: error as ErrorBody['error'] };
+}
+
+/** 403 "Budget limit exceeded": an OpenRouter-side budget (guardrail, workspace or key) stopped the request. */
+export function budgetExceeded(source: string, nowMs: number): ErrorBody {
+  const tomorrow = new Date(nowMs);
+  tomorrow.setUTCHours(24, 0, 0, 0);
+  return errorBody(403, 'Budget limit exceeded', {
+    limit_source: source,
+    scope: 'daily',
+    limit_usd: 5,
+    spend_usd: 5.0042,
+    resets_at: tomorrow.toISOString(),
+    remedy_hint: 'Raise the budget in your OpenRouter settings, or wait until it resets.',
+  }, true);
 }

@@ -4,12 +4,12 @@
  * (truncate-stream, mid-stream-error) are consumed by the next streamed chat completion.
  */
 import { ServerResponse } from 'node:http';
-import { defaultMessage, errorBody, errorTypeOf, paymentRequired } from './errors';
+import { budgetExceeded, defaultMessage, errorBody, errorTypeOf, paymentRequired, type LimitSource } from './errors';
 import { sendJson, sendRaw } from './http';
 import { Fault } from './types';
 
 type RequestFault = Extract<Fault, { kind: 'status' | 'delay' | 'drop' | 'malformed-json' }>;
-export type StreamFault = Extract<Fault, { kind: 'truncate-stream' | 'mid-stream-error' }>;
+export type StreamFault = Extract<Fault, { kind: 'truncate-stream' | 'mid-stream-error' | 'choice-error' }>;
 
 interface Pending<F> {
   fault: F;
@@ -19,7 +19,7 @@ interface Pending<F> {
 const API_BASE = '/api/v1';
 
 function isStreamFault(f: Fault): f is StreamFault {
-  return f.kind === 'truncate-stream' || f.kind === 'mid-stream-error';
+  return f.kind === 'truncate-stream' || f.kind === 'mid-stream-error' || f.kind === 'choice-error';
 }
 
 function pathMatches(prefix: string | undefined, path: string): boolean {
@@ -53,9 +53,10 @@ export class FaultQueue {
     return hit.fault;
   }
 
-  takeStreamFault(): StreamFault | undefined {
+  /** The next completion fault; a non-streaming request only takes a `choice-error` (the others need a stream). */
+  takeStreamFault(stream = true): StreamFault | undefined {
     const hit = this.streamFaults[0];
-    if (!hit) return undefined;
+    if (!hit || (!stream && hit.fault.kind !== 'choice-error')) return undefined;
     hit.remaining--;
     if (hit.remaining <= 0) this.streamFaults.shift();
     return hit.fault;
@@ -73,11 +74,13 @@ export function sendStatusFault(res: ServerResponse, fault: Extract<Fault, { kin
     Object.assign(headers, rl);
     headers['Retry-After'] = String(fault.retryAfterSeconds ?? 1);
     body ??= errorBody(429, defaultMessage(429), { headers: rl, provider_name: null, error_type: 'rate_limit_exceeded' }, true);
+  } else if (status === 403 && fault.limitSource) {
+    body ??= budgetExceeded(fault.limitSource, nowMs);
   } else if (status === 402 && fault.limitSource) {
     if (fault.limitSource === 'openrouter_in_flight_budget' || fault.retryAfterSeconds !== undefined) {
       headers['Retry-After'] = String(fault.retryAfterSeconds ?? 1);
     }
-    body ??= paymentRequired(fault.limitSource, 1000, 0);
+    body ??= paymentRequired(fault.limitSource as LimitSource, 1000, 0);
   } else {
     if (status === 503 || fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds ?? 1);
     const metadata = status === 502 ? { provider_name: 'OpenAI', raw: 'upstream connection reset', error_type: errorTypeOf(502) } : undefined;

@@ -3,10 +3,12 @@ import { isoMicros } from './ids';
 import { AccountState, CREATOR_USER_ID, DEFAULT_WORKSPACE_ID, KeyRecord } from './state';
 import { utcDate } from './time';
 
-const FREE_TIER_HIGH_CREDITS = 10;
+/** From this much purchased credit the free-model daily limit is 1000 instead of 50. */
+export const FREE_TIER_HIGH_CREDITS = 10;
 
 function counters(state: AccountState, record: KeyRecord): Record<string, number | null> {
   const w = state.usageWindows(record);
+  const byok = state.byokWindows(record);
   return {
     limit: record.limit,
     limit_remaining: state.limitRemaining(record),
@@ -14,10 +16,10 @@ function counters(state: AccountState, record: KeyRecord): Record<string, number
     usage_daily: w.daily,
     usage_weekly: w.weekly,
     usage_monthly: w.monthly,
-    byok_usage: 0,
-    byok_usage_daily: 0,
-    byok_usage_weekly: 0,
-    byok_usage_monthly: 0,
+    byok_usage: byok.usage,
+    byok_usage_daily: byok.daily,
+    byok_usage_weekly: byok.weekly,
+    byok_usage_monthly: byok.monthly,
   };
 }
 

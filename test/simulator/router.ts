@@ -6,6 +6,7 @@ import { postChatCompletions } from './routes/chat';
 import { getGeneration } from './routes/generation';
 import { createKey, deleteKey, getKeyByHash, listKeys, patchKey } from './routes/keys';
 import { getModel, getModels } from './routes/models';
+import { getAnalyticsMeta, postAnalyticsQuery } from './routes/analytics';
 
 interface Route {
   method: string;
@@ -29,6 +30,8 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/models$/, handler: getModels },
   { method: 'GET', pattern: new RegExp(`^/model/${SEGMENT}/${SEGMENT}$`), handler: getModel },
   { method: 'POST', pattern: /^\/chat\/completions$/, handler: postChatCompletions },
+  { method: 'GET', pattern: /^\/analytics\/meta$/, handler: getAnalyticsMeta },
+  { method: 'POST', pattern: /^\/analytics\/query$/, handler: postAnalyticsQuery },
 ];
 
 function decodeSegment(segment: string): string {

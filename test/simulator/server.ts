@@ -25,6 +25,9 @@ export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
   keepAliveComments: true,
   lineEnding: '\n',
   multiLineData: false,
+  downProviders: [],
+  byokProviders: [],
+  generationNotReady: '404',
 };
 
 export interface RunningServer {

@@ -16,7 +16,7 @@ const TOKENS_PER_CHUNK = 2;
 function chunkBase(plan: CompletionPlan): Record<string, unknown> {
   return {
     id: plan.id,
-    provider: plan.model.provider,
+    provider: plan.endpoint.provider,
     model: plan.model.id,
     object: 'chat.completion.chunk',
     created: Math.floor(plan.startedAt.getTime() / 1000),
@@ -48,6 +48,11 @@ class SseWriter {
   }
 }
 
+/** The error object of a `choice-error` fault, as it sits in `choices[0].error`. */
+export function choiceErrorJson(fault: Extract<StreamFault, { kind: 'choice-error' }>): Record<string, unknown> {
+  return { code: fault.code ?? 502, message: fault.message ?? 'Provider returned error', metadata: { error_type: errorTypeOf(502) } };
+}
+
 export async function streamCompletion(res: ServerResponse, core: SimulatorCore, plan: CompletionPlan, fault: StreamFault | undefined): Promise<void> {
   let clientGone = false;
   res.on('close', () => {
@@ -70,12 +75,21 @@ export async function streamCompletion(res: ServerResponse, core: SimulatorCore,
   const chunks: string[][] = [];
   for (let i = 0; i < plan.pieces.length; i += TOKENS_PER_CHUNK) chunks.push(plan.pieces.slice(i, i + TOKENS_PER_CHUNK));
   const commentAfter = Math.max(0, Math.floor(chunks.length / 2) - 1);
+  const faultAt = fault ? (fault.kind === 'choice-error' ? Math.ceil(fault.afterTokens / TOKENS_PER_CHUNK) : fault.afterChunks) : 0;
+  // An aborted stream is billed for what was sent, or in full where the provider cannot stop (see endpoints.ts).
+  const cancelledTokens = (): number => (plan.endpoint.cancelBilling === 'full-response' ? plan.pieces.length : sent);
   let sent = 0;
   let firstTokenMs: number | null = null;
 
   for (let i = 0; i <= chunks.length; i++) {
-    if (fault && i === Math.min(fault.afterChunks, chunks.length)) {
-      if (fault.kind === 'truncate-stream') {
+    if (fault && i === Math.min(faultAt, chunks.length)) {
+      if (fault.kind === 'choice-error') {
+        // HTTP 200 and the error only inside the choice: no top-level `error`.
+        out.data({ ...chunkBase(plan), choices: [{ ...choice({ content: '' }, 'error'), error: choiceErrorJson(fault) }], usage: usageJson(plan, sent) });
+        out.data('[DONE]');
+        res.end();
+        finish({ completionTokens: sent, finishReason: 'error', cancelled: false, firstTokenMs });
+      } else if (fault.kind === 'truncate-stream') {
         // Flush what was written, then close the socket without the final chunk: the body is cut.
         res.socket?.end();
         finish({ completionTokens: sent, finishReason: null, cancelled: false, firstTokenMs });
@@ -93,7 +107,7 @@ export async function streamCompletion(res: ServerResponse, core: SimulatorCore,
     if (i === chunks.length) break;
     await delay();
     if (clientGone) {
-      finish({ completionTokens: sent, finishReason: null, cancelled: true, firstTokenMs });
+      finish({ completionTokens: cancelledTokens(), finishReason: null, cancelled: true, firstTokenMs });
       return;
     }
     out.data({ ...chunkBase(plan), choices: [choice({ role: 'assistant', content: chunks[i].join('') }, null)] });
@@ -104,7 +118,7 @@ export async function streamCompletion(res: ServerResponse, core: SimulatorCore,
 
   await delay();
   if (clientGone) {
-    finish({ completionTokens: sent, finishReason: null, cancelled: true, firstTokenMs });
+    finish({ completionTokens: cancelledTokens(), finishReason: null, cancelled: true, firstTokenMs });
     return;
   }
   out.data({ ...chunkBase(plan), choices: [choice({ role: 'assistant', content: '' }, plan.finishReason)] });

@@ -39,6 +39,10 @@ export interface GenerationRecord {
   model: string;
   router: string | null;
   provider: string;
+  /** The endpoint (provider offering of the model) that served it; /activity groups by it. */
+  endpointId: string;
+  /** Providers tried first that were down (a 503 each) before `provider` served it. */
+  failedAttempts: Array<{ provider: string; endpointId: string }>;
   keyHash: string;
   createdAt: Date;
   /** Real wall-clock ms after which /generation answers 200. */
@@ -48,6 +52,11 @@ export interface GenerationRecord {
   normalizedPromptTokens: number;
   normalizedCompletionTokens: number;
   cost: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  cacheDiscount: number | null;
+  upstreamCost: number | null;
+  isByok: boolean;
   streamed: boolean;
   cancelled: boolean;
   finishReason: string | null;
@@ -147,6 +156,22 @@ export class AccountState {
       if (t >= day) w.daily += e.amount;
       if (t >= week) w.weekly += e.amount;
       if (t >= month) w.monthly += e.amount;
+    }
+    return w;
+  }
+
+  /** BYOK spend of a key (the providers' charges on its BYOK generations), in the same UTC windows. */
+  byokWindows(record: KeyRecord): UsageWindows {
+    const now = this.now();
+    const [day, week, month] = [startOfUtcDay(now), startOfUtcWeek(now), startOfUtcMonth(now)].map((d) => d.getTime());
+    const w: UsageWindows = { usage: 0, daily: 0, weekly: 0, monthly: 0 };
+    for (const g of this.generations) {
+      if (g.keyHash !== record.hash || !g.isByok || g.upstreamCost === null) continue;
+      const t = g.createdAt.getTime();
+      w.usage += g.upstreamCost;
+      if (t >= day) w.daily += g.upstreamCost;
+      if (t >= week) w.weekly += g.upstreamCost;
+      if (t >= month) w.monthly += g.upstreamCost;
     }
     return w;
   }

@@ -21,6 +21,12 @@ export interface RuntimeOptions {
   lineEnding: '\n' | '\r\n';
   /** Split every SSE JSON payload over several `data:` lines (legal SSE; clients must join them with '\n'). */
   multiLineData: boolean;
+  /** Providers that are down: routing skips their endpoints (a model's other endpoints serve). */
+  downProviders: string[];
+  /** Providers the account brought its own key for: `is_byok`, the provider's charge as upstream cost, a 5% fee billed. */
+  byokProviders: string[];
+  /** What /generation answers before the record is written: 404 (documented) or 200 `{"data": null}` (tolerated by OpenRouter's own code). */
+  generationNotReady: '404' | 'data-null';
 }
 
 export interface SimulatorOptions extends Partial<RuntimeOptions> {
@@ -95,13 +101,20 @@ export type Fault =
       retryAfterSeconds?: number;
       /** X-RateLimit-Reset in epoch ms; a value below 1e12 is read as "ms from now". */
       rateLimitResetMs?: number;
-      limitSource?: 'openrouter_credits' | 'openrouter_key_limit' | 'openrouter_in_flight_budget';
+      /** 402: which bound; 403: which OpenRouter-side budget (body "Budget limit exceeded" with scope, limit_usd, spend_usd, resets_at). */
+      limitSource?: 'openrouter_credits' | 'openrouter_key_limit' | 'openrouter_in_flight_budget' | 'openrouter_guardrail_budget' | 'openrouter_workspace_budget';
     })
   | (FaultTarget & { kind: 'delay'; ms: number })
   | (FaultTarget & { kind: 'drop' })
   | (FaultTarget & { kind: 'malformed-json' })
   | { kind: 'truncate-stream'; afterChunks: number; times?: number }
-  | { kind: 'mid-stream-error'; afterChunks: number; code?: number | string; message?: string; errorType?: string; times?: number };
+  | { kind: 'mid-stream-error'; afterChunks: number; code?: number | string; message?: string; errorType?: string; times?: number }
+  /**
+   * The next completion fails after `afterTokens` tokens with HTTP 200 and the error inside the
+   * choice (`finish_reason: "error"`, `choices[0].error`), no top-level error: a JSON body for a
+   * non-streaming request, the last SSE chunk for a stream. The tokens produced are billed.
+   */
+  | { kind: 'choice-error'; afterTokens: number; code?: number | string; message?: string; times?: number };
 
 export interface RecordedRequest {
   method: string;

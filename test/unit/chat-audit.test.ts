@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { startSimulator, type Simulator } from '../simulator';
 import { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
-import { openLedger, type Ledger } from '../../src/ledger';
+import { openLedger, type LocalLedger as Ledger } from '../../src/ledger';
 import type { StoredGeneration } from '../../src/ledger/types';
 import { runAuditedStream, type AuditContext } from '../../src/chat/auditedCall';
 import { GenerationBackfiller } from '../../src/chat/backfill';

@@ -89,3 +89,11 @@ test('hostile text from the server cannot inject markdown links or commands into
   assert.ok(!view.tooltipMarkdown.includes('[click](command:'), view.tooltipMarkdown);
   assert.ok(view.tooltipMarkdown.includes('\\[click\\]\\(command:workbench.action.quit\\)'), 'the label is still shown, as inert text');
 });
+
+test('usage counters read before the current UTC day, week or month began are not shown as the current ones', () => {
+  // Read on Sunday 2026-11-22 23:50 UTC; now is Monday 12:00: a new day and a new week, same month.
+  const key = keyInfo({ limit: null, limitRemaining: null, usageDaily: 0.5, usageWeekly: 2, usageMonthly: 20 });
+  const view = buildCreditView(input({ key, fetchedAt: Date.parse('2026-11-22T23:50:00Z') }, { intervalMs: 24 * 60 * MINUTE }));
+  assert.match(view.tooltipMarkdown, /today — · week — · month \$20\.00/);
+  assert.ok(!view.text.includes('$0.50'), `yesterday's usage is not today's: ${view.text}`);
+});

@@ -45,7 +45,7 @@ test('CSV export quotes per RFC 4180 and defuses cells a spreadsheet would run a
     assert.deepEqual(records.slice(1).map((r) => r[modelColumn]), HOSTILE.map(neutralizeCell));
     for (const r of records.slice(1)) assert.equal(r.length, GENERATION_COLUMNS.length);
     assert.equal(neutralizeCell('=1+1'), "'=1+1");
-    assert.equal(csvField('-5'), "'-5");
+    assert.equal(csvField('-5'), `"'-5"`, 'text is always quoted (";" locales), and defused');
     assert.equal(csvField(-5), '-5', 'numbers are written by the ledger and stay numbers');
     assert.equal(csvField('say "hi", ok'), '"say ""hi"", ok"');
     await l.close();

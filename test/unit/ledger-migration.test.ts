@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { appendChainEntry, ChainKind, readRawHead } from '../../src/ledger/chain';
 import { GENERATION_COLUMNS, normalizeGeneration, rowHash, rowValues } from '../../src/ledger/normalize';
+import { rebuildRollups } from '../../src/ledger/rollups';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/ledger/schema';
 import { loadSqlJs, type Database, type Statement } from '../../src/ledger/sqljs';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
@@ -36,6 +37,8 @@ test('a ledger file from every earlier schema version opens, migrates and keeps 
       assert.equal(schemaVersion(db), version);
       const rows = version >= 1 ? 40 : 0;
       if (rows) insertV1Rows(db, rows);
+      // From v2 on, a ledger kept its rollups up to date with its rows.
+      if (rows && version >= 2) rebuildRollups(db);
       writeFileSync(path.join(dir, 'ledger.sqlite'), db.export());
       db.close();
 
@@ -75,6 +78,30 @@ test('an SQLite file that is not a ledger is set aside instead of being migrated
     assert.ok(l.warnings.some((w) => w.kind === 'corrupt-snapshot' && /not an OpenRouter Ledger database/.test(w.message)));
     assert.equal(l.rowCount(), 0);
     await l.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a v2 ledger migrated to v3 records pending and interrupted calls; the old statuses stay checked', async () => {
+  const SQL = await loadSqlJs(WASM_PATH);
+  const { dir, cleanup } = tempDir();
+  try {
+    const db = new SQL.Database();
+    migrate(db, 2);
+    insertV1Rows(db, 5);
+    rebuildRollups(db);
+    writeFileSync(path.join(dir, 'ledger.sqlite'), db.export());
+    db.close();
+    const l = await open(dir);
+    const uid = await l.appendGeneration(row({ status: 'pending', costSource: 'estimate', totalCost: 0.01 }));
+    assert.equal(await l.updateGeneration(uid, { status: 'interrupted' }), true);
+    await l.close();
+    const check = new SQL.Database(readFileSync(path.join(dir, 'ledger.sqlite')));
+    assert.deepEqual(check.exec('SELECT status FROM generations WHERE uid = ?', [uid])[0].values, [['interrupted']]);
+    assert.throws(() => check.run("UPDATE generations SET status = 'bogus' WHERE uid = ?", [uid]), /CHECK constraint failed/);
+    assert.deepEqual(check.exec('PRAGMA integrity_check')[0].values, [['ok']]);
+    check.close();
   } finally {
     cleanup();
   }

@@ -234,7 +234,7 @@ describe('POST /chat/completions and GET /generation', () => {
       max_tokens: 64,
       user: 'tester-1',
       session_id: 's-1',
-      provider: { max_price: { prompt: 100, completion: 100 } },
+      provider: { max_price: { prompt: '100', completion: '100' } },
     });
     const recorded = sim.generations().find((g) => g.id === completion.id);
     assert.equal(recorded?.cost, completion.usage.cost);

@@ -126,7 +126,9 @@ describe('account payloads', () => {
     assert.equal(g?.totalCost, 0.0015);
     assert.equal(g?.model, null);
     assert.equal(g?.cancelled, null);
-    assert.deepEqual(g?.providerResponses, [{ providerName: 'Infermatic', status: 200, latencyMs: 1200 }]);
+    assert.deepEqual(g?.providerResponses, [{ providerName: 'Infermatic', status: 200, latencyMs: 1200, modelPermaslug: null, isByok: null }]);
+    assert.equal(g?.sessionId, null);
+    assert.equal(g?.appId, null);
     assert.equal(readGeneration({ total_cost: 1 }), null);
   });
 });

@@ -112,6 +112,7 @@ const EXPECTED_USAGE = {
   totalTokens: 25,
   reasoningTokens: 2,
   cachedTokens: 3,
+  cacheWriteTokens: null,
   cost: 0.0000082,
   isByok: false,
   upstreamInferenceCost: null,
@@ -187,5 +188,16 @@ describe('chat stream events', () => {
     const reasoningChunk = `data: {${base},"choices":[{"index":0,"delta":{"content":"","reasoning":"thinking…"},"finish_reason":null}]}\n\n`;
     const { events } = await collect(roleChunk + reasoningChunk + finishChunk + done);
     assert.deepEqual(events[1], { type: 'delta', content: '', reasoning: 'thinking…' });
+  });
+});
+
+describe('a choice that ends with finish_reason "error"', () => {
+  it('is an error event even without an error object, so the reply is never recorded as a success', async () => {
+    const failed = `data: {${base},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}\n\n`;
+    const { events, error } = await collect(roleChunk + contentChunk('Hel') + failed);
+    assert.equal(error, undefined);
+    const last = events.at(-1);
+    assert.equal(last?.type, 'error');
+    assert.ok(!events.some((e) => e.type === 'finish' && e.finishReason === 'error'), 'not a plain finish');
   });
 });

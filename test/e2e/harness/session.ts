@@ -47,6 +47,8 @@ export interface SessionOptions {
   readonly secrets?: readonly string[];
   /** The VSIX to install; default $E2E_VSIX or the repo's packaged one. */
   readonly vsix?: string;
+  /** Runs before code-server starts, e.g. to put a prepared ledger into the extension's global storage. */
+  readonly prepare?: (dirs: CodeServerDirs & { globalStorage: string }) => Promise<void>;
 }
 
 export class VsCodeSession {
@@ -91,6 +93,7 @@ export class VsCodeSession {
       writeWorkspace(dirs, options.workspaceFiles ?? {});
       fs.mkdirSync(dirs.extensions, { recursive: true });
       installExtension(tools, dirs, vsix);
+      await options.prepare?.({ ...dirs, globalStorage: path.join(dirs.userData, 'User', 'globalStorage', installedExtensionId(dirs.extensions)) });
       server = await startCodeServer(tools, dirs);
 
       const before = new Set(childPidsNamed(/chrom/i));
@@ -126,9 +129,7 @@ export class VsCodeSession {
 
   /** `publisher.name` of the extension under test (the one installed from the VSIX). */
   get extensionId(): string {
-    const folder = fs.readdirSync(this.dirs.extensions).find((name) => /-\d+\.\d+\.\d+/.test(name));
-    if (!folder) throw new Error(`no extension installed in ${this.dirs.extensions}`);
-    return folder.replace(/-\d+\.\d+\.\d+.*$/, '');
+    return installedExtensionId(this.dirs.extensions);
   }
 
   /** The extension's `globalStorageUri` folder (where the ledger lives). */
@@ -230,4 +231,10 @@ function writeWorkspace(dirs: CodeServerDirs, files: Record<string, string>): vo
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
   }
+}
+
+function installedExtensionId(extensionsDir: string): string {
+  const folder = fs.readdirSync(extensionsDir).find((name) => /-\d+\.\d+\.\d+/.test(name));
+  if (!folder) throw new Error(`no extension installed in ${extensionsDir}`);
+  return folder.replace(/-\d+\.\d+\.\d+.*$/, '');
 }

@@ -15,7 +15,23 @@ const SEL = {
   quickInputMessage: '.quick-input-widget .quick-input-message',
   toastMessage: '.notifications-toasts .notification-toast .notification-list-item-message',
   activeEditorLines: '.editor-group-container.active .monaco-editor .view-lines .view-line',
+  // Sidebar views and modal dialogs (issue 7).
+  activityBar: '.part.activitybar',
+  sideBarPane: '.part.sidebar .pane',
+  paneHeader: '.pane-header',
+  treeRow: '.pane-body .monaco-list-row',
+  dialog: '.monaco-dialog-box',
+  dialogMessage: '.monaco-dialog-box .dialog-message-text',
+  dialogDetail: '.monaco-dialog-box .dialog-message-detail',
+  dialogButton: '.monaco-dialog-box .dialog-buttons .monaco-button',
 } as const;
+
+export interface TreeRowState {
+  readonly label: string;
+  readonly description: string;
+  readonly ariaLabel: string;
+  readonly icons: string[];
+}
 
 export interface StatusBarItemState {
   /** The DOM id VS Code gave the item (extension id + item id). */
@@ -196,6 +212,126 @@ export class Workbench {
   webview(options: { extensionId?: string; index?: number } = {}): FrameLocator {
     const outer = options.extensionId ? `iframe.webview.ready[src*="extensionId=${options.extensionId}&"]` : 'iframe.webview.ready';
     return this.page.locator(outer).nth(options.index ?? 0).contentFrame().frameLocator('iframe#active-frame');
+  }
+
+  /** Opens an activity-bar view container by clicking its icon (its accessible name starts with `title`). */
+  async openViewContainer(title: string): Promise<void> {
+    const item = this.page.locator(`${SEL.activityBar} [aria-label^="${title}"]`).first();
+    await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    const pane = this.page.locator('.part.sidebar');
+    if (!(await pane.isVisible()) || !(await this.page.locator(`.part.sidebar .composite.title h2`).first().innerText().catch(() => '')).toLowerCase().includes(title.toLowerCase())) {
+      await item.click();
+    }
+    await this.page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  }
+
+  /** Drags the sash right of the side bar so the side bar is about `width` pixels wide. */
+  async resizeSideBar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) throw new Error('the side bar is not visible');
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width + 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** The sidebar pane (view) titled `title`, expanded. */
+  async viewPane(title: string): Promise<Locator> {
+    const exact = new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`, 'i');
+    const pane = this.page.locator(SEL.sideBarPane).filter({ has: this.page.locator(`${SEL.paneHeader} .title`, { hasText: exact }) }).first();
+    await pane.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    const header = pane.locator(SEL.paneHeader).first();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    return pane;
+  }
+
+  /** The tree rows a view currently renders (trees render only the rows in view). */
+  async readTreeRows(title: string): Promise<TreeRowState[]> {
+    const pane = await this.viewPane(title);
+    return pane.locator(SEL.treeRow).evaluateAll((rows: Element[]) =>
+      rows.map((row) => ({
+        label: (row.querySelector('.label-name') as HTMLElement | null)?.textContent?.trim() ?? '',
+        description: (row.querySelector('.label-description') as HTMLElement | null)?.textContent?.trim() ?? '',
+        ariaLabel: row.getAttribute('aria-label') ?? '',
+        icons: Array.from(row.querySelectorAll('.codicon')).flatMap((i) => Array.from(i.classList)).filter((c) => c.startsWith('codicon-')),
+      })),
+    );
+  }
+
+  /** Polls a view's rows until `accept` holds; returns the rows last seen. */
+  async waitForTreeRows(title: string, accept: (rows: TreeRowState[]) => boolean, timeoutMs = UI_TIMEOUT_MS): Promise<TreeRowState[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: TreeRowState[] = [];
+    for (;;) {
+      last = await this.readTreeRows(title).catch(() => last);
+      if (accept(last)) return last;
+      if (Date.now() > deadline) throw new Error(`view ${title} did not show the expected rows; last seen: ${JSON.stringify(last.map((r) => `${r.label} | ${r.description}`))}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The message a tree view shows above its rows (`TreeView.message`), or '' when none. */
+  async readViewMessage(title: string): Promise<string> {
+    const pane = await this.viewPane(title);
+    const message = pane.locator('.pane-body .message').first();
+    return (await message.isVisible()) ? (await message.innerText()).trim() : '';
+  }
+
+  /** Focuses a view's tree and presses a navigation key in it (End, Home, PageDown…). */
+  async pressInTree(title: string, key: string): Promise<void> {
+    const pane = await this.viewPane(title);
+    // Focusing the list (not clicking a row) leaves every item as it was, expanded or not.
+    await pane.locator('.pane-body .monaco-list').first().focus();
+    await this.page.keyboard.press(key);
+  }
+
+  /** Clicks a view's title-bar action by its accessible name (the command title). */
+  async clickViewAction(title: string, action: string): Promise<void> {
+    const pane = await this.viewPane(title);
+    await pane.hover();
+    await pane.locator(`${SEL.paneHeader} .actions [aria-label="${action}"]`).first().click({ timeout: UI_TIMEOUT_MS });
+  }
+
+  /**
+   * Types into an input box and presses Enter when the command asks another question right after:
+   * the widget never hides in between, so this waits for the next question's prompt instead.
+   */
+  async answerInputBox(text: string, nextPrompt: RegExp, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+    await this.fillInputBox(text, { submit: false });
+    await this.page.keyboard.press('Enter');
+    await this.waitForInputBoxPrompt(nextPrompt, timeoutMs);
+  }
+
+  /**
+   * Waits until the open input box asks `prompt`. After a quick pick the same widget turns into the
+   * next input box: text typed before that lands in the quick pick.
+   */
+  async waitForInputBoxPrompt(prompt: RegExp, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const shown = await this.readInputBoxMessage().catch(() => '');
+      if (prompt.test(shown)) return;
+      if (Date.now() > deadline) throw new Error(`the input box did not ask ${String(prompt)}; last prompt: ${shown}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The open modal dialog's message and detail text. */
+  async readDialog(timeoutMs = UI_TIMEOUT_MS): Promise<{ message: string; detail: string; buttons: string[] }> {
+    await this.page.locator(SEL.dialog).waitFor({ state: 'visible', timeout: timeoutMs });
+    const buttons = (await this.page.locator(SEL.dialogButton).allInnerTexts()).map((t) => t.trim());
+    const detail = (await this.page.locator(SEL.dialogDetail).first().innerText()).trim();
+    // A dialog without a detail shows its message in the detail element and has no message element.
+    if ((await this.page.locator(SEL.dialogMessage).count()) === 0) return { message: detail, detail: '', buttons };
+    return { message: (await this.page.locator(SEL.dialogMessage).first().innerText()).trim(), detail, buttons };
+  }
+
+  async clickDialogButton(label: string): Promise<void> {
+    const button = this.page.locator(SEL.dialogButton).filter({ hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }).first();
+    await button.click({ timeout: UI_TIMEOUT_MS });
+    // Not "the dialog is hidden": the next question may already be in a new dialog.
+    await button.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
   }
 
   private async openQuickInput(key: string): Promise<void> {

@@ -8,6 +8,7 @@ import { endpointIdOf, findModel, permaslugOf } from '../catalogue';
 import { RequestContext } from '../context';
 import { MSG, sendError } from '../errors';
 import { sendJson } from '../http';
+import { uuidFrom } from '../ids';
 import { CREATOR_USER_ID, DEFAULT_WORKSPACE_ID } from '../state';
 import { addDays, startOfUtcDay, utcDate } from '../time';
 
@@ -32,6 +33,7 @@ interface Contribution {
   date: string;
   model: string;
   provider: string;
+  endpointId: string;
   keyHash: string;
   usage: number;
   byok: number;
@@ -44,11 +46,13 @@ interface Contribution {
 function contributions(ctx: RequestContext): Contribution[] {
   const { state } = ctx.core;
   const fromGenerations = state.generations.map((g) => ({
-    date: utcDate(g.createdAt), model: g.model, provider: g.provider, keyHash: g.keyHash, usage: g.cost, byok: 0, requests: 1,
+    date: utcDate(g.createdAt), model: g.model, provider: g.provider, endpointId: g.endpointId, keyHash: g.keyHash,
+    usage: g.cost, byok: g.upstreamCost ?? 0, requests: 1,
     promptTokens: g.promptTokens, completionTokens: g.completionTokens, reasoningTokens: 0,
   }));
   const fromSeeds = state.activitySeeds.map((s) => ({
     date: utcDate(s.at), model: s.model, provider: s.provider ?? findModel(s.model)?.provider ?? 'Unknown', keyHash: s.keyHash,
+    endpointId: s.provider && s.provider !== findModel(s.model)?.provider ? uuidFrom(`endpoint:${s.model}:${s.provider}`) : endpointIdOf(s.model),
     usage: s.usage, byok: s.byok ?? 0, requests: s.requests, promptTokens: s.promptTokens ?? 0,
     completionTokens: s.completionTokens ?? 0, reasoningTokens: s.reasoningTokens ?? 0,
   }));
@@ -88,12 +92,13 @@ export function getActivity(ctx: RequestContext): void {
   if (userId === null || userId === CREATOR_USER_ID) {
     for (const c of contributions(ctx)) {
       if (c.date < first || c.date > last || (date !== null && c.date !== date) || (keyHash !== null && c.keyHash !== keyHash)) continue;
-      const id = `${c.date}|${c.model}`;
+      // One row per (date, model, endpoint): a model served by two providers gives two rows.
+      const id = `${c.date}|${c.model}|${c.endpointId}`;
       let row = rows.get(id);
       if (!row) {
         const model = findModel(c.model);
         row = {
-          date: c.date, model: c.model, model_permaslug: model ? permaslugOf(model) : c.model, endpoint_id: endpointIdOf(c.model),
+          date: c.date, model: c.model, model_permaslug: model ? permaslugOf(model) : c.model, endpoint_id: c.endpointId,
           provider_name: c.provider, usage: 0, byok_usage_inference: 0, requests: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0,
         };
         if (groupBy === 'workspace') row.workspace_id = DEFAULT_WORKSPACE_ID;

@@ -3,7 +3,7 @@ import { authenticate } from '../auth';
 import { finalizeCompletion, planCompletion, usageJson } from '../completion';
 import { RequestContext } from '../context';
 import { sendJson } from '../http';
-import { streamCompletion } from '../sse';
+import { choiceErrorJson, streamCompletion } from '../sse';
 
 export async function postChatCompletions(ctx: RequestContext): Promise<void> {
   const key = authenticate(ctx, 'inference');
@@ -18,15 +18,19 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
     await streamCompletion(ctx.res, ctx.core, plan, ctx.core.faults.takeStreamFault());
     return;
   }
-  const completionTokens = plan.pieces.length;
+  // A failure after generation started is still HTTP 200, with the error inside the choice.
+  const fault = ctx.core.faults.takeStreamFault(false);
+  const failed = fault?.kind === 'choice-error' ? fault : undefined;
+  const completionTokens = failed ? Math.min(failed.afterTokens, plan.pieces.length) : plan.pieces.length;
+  const finishReason = failed ? 'error' : plan.finishReason;
   const usage = usageJson(plan, completionTokens);
-  finalizeCompletion(ctx.core, plan, { completionTokens, finishReason: plan.finishReason, cancelled: false, firstTokenMs: null });
+  finalizeCompletion(ctx.core, plan, { completionTokens, finishReason, cancelled: false, firstTokenMs: null });
   sendJson(
     ctx.res,
     200,
     {
       id: plan.id,
-      provider: plan.model.provider,
+      provider: plan.endpoint.provider,
       model: plan.model.id,
       object: 'chat.completion',
       created: Math.floor(plan.startedAt.getTime() / 1000),
@@ -35,9 +39,10 @@ export async function postChatCompletions(ctx: RequestContext): Promise<void> {
         {
           index: 0,
           logprobs: null,
-          finish_reason: plan.finishReason,
-          native_finish_reason: plan.finishReason,
-          message: { role: 'assistant', content: plan.pieces.join(''), refusal: null, reasoning: null },
+          finish_reason: finishReason,
+          native_finish_reason: finishReason,
+          message: { role: 'assistant', content: plan.pieces.slice(0, completionTokens).join(''), refusal: null, reasoning: null },
+          ...(failed ? { error: choiceErrorJson(failed) } : {}),
         },
       ],
       usage,

@@ -7,7 +7,7 @@ import { RequestContext } from '../context';
 import { MSG, sendError } from '../errors';
 import { sendJson } from '../http';
 import { hashKey, isoMicros } from '../ids';
-import { endpointIdOf, findModel, permaslugOf } from '../catalogue';
+import { findModel, permaslugOf } from '../catalogue';
 import { DEFAULT_WORKSPACE_ID, GenerationRecord } from '../state';
 
 function generationJson(g: GenerationRecord): Record<string, unknown> {
@@ -24,16 +24,16 @@ function generationJson(g: GenerationRecord): Record<string, unknown> {
     api_type: 'completions',
     total_cost: g.cost,
     usage: g.cost,
-    cache_discount: null,
-    upstream_inference_cost: null,
-    is_byok: false,
+    cache_discount: g.cacheDiscount,
+    upstream_inference_cost: g.upstreamCost,
+    is_byok: g.isByok,
     tokens_prompt: g.normalizedPromptTokens,
     tokens_completion: g.normalizedCompletionTokens,
     native_tokens_prompt: g.promptTokens,
     native_tokens_completion: g.completionTokens,
     native_tokens_completion_images: 0,
     native_tokens_reasoning: 0,
-    native_tokens_cached: 0,
+    native_tokens_cached: g.cachedTokens,
     num_media_prompt: 0,
     num_input_audio_prompt: 0,
     num_media_completion: 0,
@@ -57,9 +57,12 @@ function generationJson(g: GenerationRecord): Record<string, unknown> {
     data_region: 'global',
     workspace_id: DEFAULT_WORKSPACE_ID,
     provider_responses: [
+      ...g.failedAttempts.map((a) => ({
+        endpoint_id: a.endpointId, model_permaslug: model ? permaslugOf(model) : g.model, provider_name: a.provider, status: 503, latency: 1, is_byok: false,
+      })),
       {
-        id: g.upstreamId, endpoint_id: endpointIdOf(g.model), model_permaslug: model ? permaslugOf(model) : g.model,
-        provider_name: g.provider, status: 200, latency: g.latencyMs, is_byok: false,
+        id: g.upstreamId, endpoint_id: g.endpointId, model_permaslug: model ? permaslugOf(model) : g.model,
+        provider_name: g.provider, status: 200, latency: g.latencyMs, is_byok: g.isByok,
       },
     ],
   };
@@ -74,7 +77,9 @@ export function getGeneration(ctx: RequestContext): void {
   }
   const g = ctx.core.state.generations.find((x) => x.id === id);
   if (!g || Date.now() < g.availableAt) {
-    sendError(ctx.res, 404, MSG.generationNotFound);
+    // Not written yet: 404 as documented, or (configurable) the `data: null` OpenRouter's own code tolerates.
+    if (g && ctx.core.options.generationNotReady === 'data-null') sendJson(ctx.res, 200, { data: null });
+    else sendError(ctx.res, 404, MSG.generationNotFound);
     return;
   }
   sendJson(ctx.res, 200, { data: generationJson(g) });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLedger, type Ledger, type OpenLedgerOptions } from '../../../src/ledger';
+import { openLedger, type LocalLedger, type OpenLedgerOptions } from '../../../src/ledger';
 import type { GenerationInput, LedgerWarning } from '../../../src/ledger/types';
 import type { Logger } from '../../../src/util/logger';
 
@@ -27,7 +27,7 @@ export function collectingLogger(): CollectingLogger {
 }
 
 /** Opens a ledger with fast timings suitable for tests; collects warnings. */
-export async function open(dir: string, extra: Partial<OpenLedgerOptions> = {}): Promise<Ledger & { warnings: LedgerWarning[]; log: CollectingLogger }> {
+export async function open(dir: string, extra: Partial<OpenLedgerOptions> = {}): Promise<LocalLedger & { warnings: LedgerWarning[]; log: CollectingLogger }> {
   const warnings: LedgerWarning[] = [];
   const log = collectingLogger();
   const ledger = await openLedger({

@@ -1,0 +1,160 @@
+/**
+ * `stats`: requests, tokens, cost, share, error rate and latency percentiles per group over a
+ * range, with an optional daily trend chart. `--by model` over whole UTC days is answered from
+ * the rollups without loading the ledger (rollupReader.ts) whenever that is exact; everything
+ * else loads the ledger read-only and asks it.
+ */
+import { LatencyAccumulator, type LatencyStats } from '../../ledger/latency';
+import type { ModelStats } from '../../ledger/queries';
+import { RANGE_OPTIONS, isoOrNull, rangeOf, str, type Range } from '../args';
+import type { Command } from '../command';
+import type { CliContext, ReadView } from '../context';
+import { EXIT, usageError } from '../errors';
+import { bars, int, json, money, ms, pct, table } from '../output';
+import { byModelFromRollups } from '../rollupReader';
+
+const GROUPINGS = ['model', 'user', 'day', 'hour', 'tag', 'branch', 'workspace', 'session'] as const;
+type Grouping = (typeof GROUPINGS)[number];
+
+export interface StatsGroup {
+  key: string | null;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  /** Of the range's cost. */
+  share: number;
+  latency: { p50: number; p95: number; p99: number; count: number; method: LatencyStats['method'] } | null;
+}
+
+/** SQL for a grouping key over `generations` (tags: one group per tag, through json_each). */
+const KEY_SQL: Record<Exclude<Grouping, 'model'>, { key: string; join?: string }> = {
+  user: { key: 'user_id' },
+  day: { key: 'substr(ts, 1, 10)' },
+  hour: { key: 'substr(ts, 12, 2)' },
+  tag: { key: 't.value', join: 'LEFT JOIN json_each(generations.tags) AS t' },
+  branch: { key: 'git_branch' },
+  workspace: { key: 'workspace' },
+  session: { key: 'chat_session' },
+};
+
+const latencyOf = (s: LatencyStats | null): StatsGroup['latency'] =>
+  s ? { p50: s.p50, p95: s.p95, p99: s.p99, count: s.count, method: s.method } : null;
+
+function fromModels(models: ModelStats[]): StatsGroup[] {
+  return models.map((m) => ({
+    key: m.model, requests: m.requests, errors: m.errors, errorRate: m.errorRate, promptTokens: m.promptTokens,
+    completionTokens: m.completionTokens, cost: m.cost, share: m.costShare, latency: latencyOf(m.latency),
+  }));
+}
+
+function bounds(range: Range): [string, string] {
+  return [isoOrNull(range.from) ?? '', isoOrNull(range.to) ?? '\uffff'];
+}
+
+function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range): StatsGroup[] {
+  const { key, join = '' } = KEY_SQL[by];
+  const [from, to] = bounds(range);
+  const rows = view.ldb.all(`SELECT ${key} AS k, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
+      TOTAL(prompt_tokens), TOTAL(completion_tokens), TOTAL(total_cost) FROM generations ${join}
+      WHERE ts >= ? AND ts < ? GROUP BY k`, [from, to]);
+  const latencies = new Map<string | null, number[]>();
+  for (const [k, latency] of view.ldb.all(`SELECT ${key} AS k, latency_ms FROM generations ${join}
+      WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL`, [from, to])) {
+    const list = latencies.get(k as string | null) ?? [];
+    list.push(latency as number);
+    latencies.set(k as string | null, list);
+  }
+  const cost = rows.reduce((s, r) => s + (r[5] as number), 0);
+  return rows
+    .map((r) => {
+      const values = latencies.get(r[0] as string | null) ?? [];
+      const acc = new LatencyAccumulator();
+      for (const v of values) acc.addValue(v);
+      const requests = r[1] as number;
+      return {
+        key: (r[0] as string | null) ?? null, requests, errors: r[2] as number, errorRate: requests ? (r[2] as number) / requests : 0,
+        promptTokens: r[3] as number, completionTokens: r[4] as number, cost: r[5] as number, share: cost ? (r[5] as number) / cost : 0,
+        latency: latencyOf(acc.stats(values)),
+      };
+    })
+    .sort((a, b) => (by === 'day' || by === 'hour' ? String(a.key).localeCompare(String(b.key)) : b.cost - a.cost || b.requests - a.requests));
+}
+
+export interface StatsResult {
+  range: { from: string | null; to: string | null; label: string };
+  by: Grouping;
+  /** `rollups`: read from the rollup pages of ledger.sqlite plus the journals; `ledger`: the ledger loaded in full. */
+  source: 'rollups' | 'ledger';
+  totals: { requests: number; errors: number; errorRate: number; promptTokens: number; completionTokens: number; cost: number };
+  groups: StatsGroup[];
+  daily?: { day: string; requests: number; cost: number }[];
+}
+
+function totalsOf(groups: StatsGroup[]): StatsResult['totals'] {
+  const t = groups.reduce((s, g) => ({
+    requests: s.requests + g.requests, errors: s.errors + g.errors, promptTokens: s.promptTokens + g.promptTokens,
+    completionTokens: s.completionTokens + g.completionTokens, cost: s.cost + g.cost,
+  }), { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, cost: 0 });
+  return { ...t, errorRate: t.requests ? t.errors / t.requests : 0 };
+}
+
+export async function computeStats(ctx: CliContext, range: Range, by: Grouping, chart: boolean): Promise<StatsResult> {
+  const head = { range: { from: isoOrNull(range.from), to: isoOrNull(range.to), label: range.label }, by };
+  if (by === 'model' && !chart) {
+    const fast = await byModelFromRollups(ctx.requireLedger(), range);
+    if ('models' in fast) {
+      const groups = fromModels(fast.models);
+      return { ...head, source: 'rollups', totals: totalsOf(groups), groups };
+    }
+    ctx.out.verbose(`loading the whole ledger: ${fast.fallback}`);
+  }
+  const view = await ctx.readLedger();
+  try {
+    const timeRange = { from: range.from, to: range.to };
+    const groups = by === 'model' ? fromModels(view.queries.byModel(timeRange)) : rawGroups(view, by, range);
+    const s = view.queries.summary(timeRange);
+    const totals = { requests: s.requests, errors: s.errors, errorRate: s.errorRate, promptTokens: s.promptTokens, completionTokens: s.completionTokens, cost: s.cost };
+    const series = chart ? view.queries.dailySeries(timeRange).map((d) => ({ day: d.day, requests: d.requests, cost: d.cost })) : undefined;
+    // An open range would chart every empty day up to today: keep from the first to the last day with requests.
+    const used = series?.map((d, i) => (d.requests ? i : -1)).filter((i) => i >= 0) ?? [];
+    const daily = series && (range.from === null || range.to === null) ? series.slice(used[0] ?? 0, (used[used.length - 1] ?? -1) + 1) : series;
+    return { ...head, source: 'ledger', totals, groups, ...(daily ? { daily } : {}) };
+  } finally {
+    view.close();
+  }
+}
+
+export const statsCommand: Command = {
+  name: 'stats',
+  usage: 'stats [--today | --month | --days N | --from D --to D | --all] [--by model|user|day|hour|tag|branch|workspace|session] [--chart]',
+  options: { ...RANGE_OPTIONS, by: { type: 'string' }, chart: { type: 'boolean' } },
+  async run(ctx, values) {
+    const by = (str(values, 'by') ?? 'model') as Grouping;
+    if (!GROUPINGS.includes(by)) throw usageError(`--by must be one of ${GROUPINGS.join(', ')}; got "${by}".`);
+    const range = rangeOf(values, ctx.now(), 'all');
+    const result = await computeStats(ctx, range, by, values.chart === true);
+    if (ctx.json) {
+      ctx.out.stdout(json(result));
+      return EXIT.ok;
+    }
+    const t = result.totals;
+    ctx.out.stdout(`OpenRouter Ledger statistics — ${range.label}\n\n`);
+    const right = { align: 'right' as const };
+    ctx.out.stdout(table(
+      [{ header: by }, { header: 'requests', ...right }, { header: 'tokens in', ...right }, { header: 'tokens out', ...right }, { header: 'cost', ...right },
+        { header: 'share', ...right }, { header: 'error rate', ...right }, { header: 'p50', ...right }, { header: 'p95', ...right }, { header: 'p99', ...right }],
+      result.groups.map((g) => [g.key ?? '(none)', int(g.requests), int(g.promptTokens), int(g.completionTokens), money(g.cost), pct(g.share),
+        pct(g.errorRate), ms(g.latency?.p50), ms(g.latency?.p95), ms(g.latency?.p99)]),
+      ['total', int(t.requests), int(t.promptTokens), int(t.completionTokens), money(t.cost), result.groups.length ? '100.0%' : '–', pct(t.errorRate), '', '', ''],
+    ));
+    if (by === 'tag') ctx.out.stdout('A request with several tags counts in each of them; the total counts it once.\n');
+    if (result.daily) {
+      ctx.out.stdout('\nDaily cost (UTC)\n');
+      ctx.out.stdout(bars(result.daily.map((d) => ({ label: d.day, value: d.cost, text: money(d.cost) }))));
+    }
+    return EXIT.ok;
+  },
+};

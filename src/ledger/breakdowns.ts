@@ -1,0 +1,75 @@
+/**
+ * The dashboard's breakdowns that the general queries do not cover: spend per local day and
+ * model (the stacked daily chart), and totals per chat session and per tag. Days come from the
+ * per-day model rollup where a local day is a UTC day, and from raw rows (through the `ts`
+ * index) otherwise; sessions and tags have no rollup and are read from the range's raw rows.
+ */
+import { iso, MODEL, num, type Row } from './queryParts';
+import { DAY_MS } from './rollups';
+import { daysBetween, nextDay, startOfLocalDay, type OffsetAt, type ResolvedRange } from './timeZone';
+
+export interface ModelDay {
+  day: string;
+  model: string;
+  requests: number;
+  cost: number;
+}
+
+export interface KeyedTotals {
+  /** The session id or tag; null = requests recorded without one. */
+  key: string | null;
+  requests: number;
+  errors: number;
+  tokens: number;
+  cost: number;
+}
+
+type All = (sql: string, params: (string | number | null)[]) => Row[];
+
+/** Requests and cost per local day and model over a bounded range (days without requests are absent). */
+export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): ModelDay[] {
+  const out: ModelDay[] = [];
+  const wholeUtcDays: string[] = [];
+  for (const day of daysBetween(r.from, r.to, offsetAt)) {
+    const start = Math.max(r.from, startOfLocalDay(day, offsetAt));
+    const end = Math.min(r.to, startOfLocalDay(nextDay(day), offsetAt));
+    if (start >= end) continue;
+    if (start === Date.parse(`${day}T00:00:00Z`) && end - start === DAY_MS) {
+      wholeUtcDays.push(day);
+      continue;
+    }
+    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
+      out.push({ day, model: v[0] as string, requests: num(v[1]), cost: num(v[2]) });
+    }
+  }
+  // Local days that are whole UTC days (UTC, or a zone at offset 0) come from the rollup in one read.
+  if (wholeUtcDays.length) {
+    const wanted = new Set(wholeUtcDays);
+    for (const v of all('SELECT day, model, requests, cost FROM roll_day_model WHERE day >= ? AND day <= ?', [wholeUtcDays[0], wholeUtcDays[wholeUtcDays.length - 1]])) {
+      if (wanted.has(v[0] as string)) out.push({ day: v[0] as string, model: v[1] as string, requests: num(v[2]), cost: num(v[3]) });
+    }
+  }
+  return out;
+}
+
+const RAW_GROUP_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
+  TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)`;
+
+function keyed(rows: Row[]): KeyedTotals[] {
+  return rows.map((v) => ({
+    key: typeof v[0] === 'string' && v[0] !== '' ? v[0] : null,
+    requests: num(v[1]), errors: num(v[2]), tokens: num(v[3]), cost: num(v[4]),
+  }));
+}
+
+/** Most expensive chat sessions in the range. */
+export function bySession(all: All, r: ResolvedRange, limit: number): KeyedTotals[] {
+  return keyed(all(`SELECT chat_session, ${RAW_GROUP_COUNTS} FROM generations WHERE ts >= ? AND ts < ?
+    GROUP BY 1 ORDER BY 5 DESC, 2 DESC LIMIT ?`, [iso(r.from), iso(r.to), limit]));
+}
+
+/** Most expensive tags in the range; a request with several tags counts for each of them. */
+export function byTag(all: All, r: ResolvedRange, limit: number): KeyedTotals[] {
+  return keyed(all(`SELECT t.value, ${RAW_GROUP_COUNTS} FROM generations, json_each(generations.tags) AS t
+    WHERE ts >= ? AND ts < ? AND tags IS NOT NULL AND json_valid(tags) GROUP BY 1 ORDER BY 5 DESC, 2 DESC LIMIT ?`, [iso(r.from), iso(r.to), limit]));
+}

@@ -1,0 +1,233 @@
+/**
+ * Issue 8 end to end: the Spend Dashboard and the sidebar cost view in code-server against a
+ * 100k-row ledger (imported before VS Code starts) and the simulator. Checks painted chart
+ * canvases, KPI values equal to what the imported rows imply, a theme switch, a model id with
+ * markup shown as text and running nothing, the cost view picking up a new chat, and the panel
+ * coming back after a window reload. Prints the two timings the issue asks for.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { openLedger } from '../../src/ledger';
+import { formatUsd } from '../../src/util/money';
+import { MARKUP_MODEL_ID, startSimulator, type Simulator } from '../simulator';
+import { repoRoot } from './harness/paths';
+import { VsCodeSession } from './harness/session';
+import { eventually } from './harness/wait';
+
+const ROWS = 100_000;
+const ROW_COST = 0.001;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const BULK_MODELS = ['openai/gpt-4o', 'anthropic/claude-sonnet-4', 'openai/gpt-4o-mini'];
+const CHART_IDS = ['daily', 'share', 'cumulative', 'hourly', 'latency', 'errors'];
+
+/** One imported request per minute back from `end`, each costing ROW_COST. */
+async function importBulkLedger(globalStorage: string, end: number): Promise<void> {
+  mkdirSync(globalStorage, { recursive: true });
+  const file = path.join(os.tmpdir(), `dashboard-e2e-${process.pid}.jsonl`);
+  const lines: string[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    lines.push(JSON.stringify({
+      ts: new Date(end - i * MINUTE).toISOString(), model: BULK_MODELS[i % 3], prompt_tokens: 100, completion_tokens: 50, cost: ROW_COST, id: `gen-bulk-${i}`,
+    }));
+  }
+  writeFileSync(file, lines.join('\n'));
+  const ledger = await openLedger({ dir: globalStorage, wasmPath: path.join(repoRoot, 'node_modules/sql.js/dist/sql-wasm.wasm') });
+  const report = await ledger.importFile(file);
+  await ledger.close();
+  assert.equal(report.imported, ROWS);
+}
+
+/** Rows of the bulk import inside the last `days` UTC days including today (the 30 d preset is the default range). */
+function rowsInLastDays(days: number, end: number, now: number): number {
+  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+  const from = today - (days - 1) * DAY;
+  return Math.min(ROWS, Math.floor((end - from) / MINUTE) + 1);
+}
+
+async function frameWith(session: VsCodeSession, selector: string): Promise<Frame> {
+  return eventually(async () => {
+    for (const frame of session.page.frames()) {
+      if (await frame.$(selector).catch(() => null)) return frame;
+    }
+    throw new Error(`no webview frame has ${selector}`);
+  }, 30_000, 50);
+}
+
+/** How many pixels of a canvas have been drawn on (alpha > 0). */
+function paintedPixels(frame: Frame, id: string): Promise<number> {
+  return frame.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId) as HTMLCanvasElement | null;
+    if (!canvas || !canvas.width || !canvas.height) return 0;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  }, id);
+}
+
+async function pickColorTheme(session: VsCodeSession, label: RegExp): Promise<void> {
+  await session.workbench.runCommand('Preferences: Color Theme');
+  await session.workbench.pickQuickPickItem(label);
+}
+
+async function saveScreenshot(session: VsCodeSession, name: string): Promise<void> {
+  const shot = await session.screenshot(name);
+  if (process.env.E2E_UPDATE_SCREENSHOTS) {
+    mkdirSync(path.join(repoRoot, 'media', 'screenshots'), { recursive: true });
+    copyFileSync(shot, path.join(repoRoot, 'media', 'screenshots', `${name}.png`));
+  }
+}
+
+describe('spend dashboard and cost view in VS Code', () => {
+  let simulator: Simulator;
+  let session: VsCodeSession;
+  const bulkEnd = Date.now() - 2 * MINUTE;
+
+  before(async () => {
+    simulator = await startSimulator({ totalCredits: 25, generationDelayMs: 300, streamChunkDelayMs: 10 });
+    session = await VsCodeSession.start({
+      name: 'dashboard',
+      settings: {
+        'openrouterLedger.baseUrl': simulator.baseUrl,
+        'openrouterLedger.pollIntervalSeconds': 30,
+        'openrouterLedger.budget.monthly': 50,
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+      secrets: [simulator.inferenceKey, simulator.managementKey],
+      prepare: (dirs) => importBulkLedger(dirs.globalStorage, bulkEnd),
+    });
+    const { workbench } = session;
+    await workbench.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
+    await workbench.runCommand('OpenRouter: Set API Key');
+    await workbench.fillInputBox(simulator.inferenceKey, { password: true });
+    await workbench.runCommand('OpenRouter: Set Management Key');
+    await workbench.fillInputBox(simulator.managementKey, { password: true });
+    await workbench.waitForStatusBarItem('openrouterLedger.credits', (s) => /\$25\.00/.test(s.text), 30_000);
+  });
+
+  after(async () => {
+    await session?.dispose();
+    await simulator?.close();
+  });
+
+  it('opens from the command palette and paints its charts', async () => {
+    const { workbench } = session;
+    // The first open also waits for the 100k-row ledger to load; time a second, warm open.
+    await workbench.runCommand('OpenRouter: Open Spend Dashboard');
+    let frame = await frameWith(session, '#kpis');
+    await eventually(async () => assert.ok((await paintedPixels(frame, 'chart-daily')) > 0), 60_000);
+    await session.page.keyboard.press('Control+W');
+    await eventually(async () => assert.equal(await frame.isDetached() || !(await frame.$('#kpis').catch(() => null)), true), 10_000);
+
+    const started = Date.now();
+    await workbench.runCommand('OpenRouter: Open Spend Dashboard');
+    frame = await frameWith(session, '#kpis');
+    await eventually(async () => assert.ok((await paintedPixels(frame, 'chart-daily')) > 0), 15_000, 20);
+    const seenMs = Date.now() - started;
+    // The extension logs the time from the command to the webview's first painted frame.
+    const logged = await eventually(() => {
+      const all = [...session.readExtensionLog().matchAll(/first chart painted (\d+) ms after the command \(payload prepared in (\d+) ms\)/g)];
+      assert.equal(all.length, 2, 'both opens logged their first paint');
+      return { paint: Number(all[1][1]), payload: Number(all[1][2]) };
+    }, 10_000);
+    console.log(`[dashboard-e2e] command → first chart painted (100k-row ledger, warm): ${logged.paint} ms in the extension, payload ${logged.payload} ms (target ≤ 500 ms); ${seenMs} ms as seen by the test, palette typing included`);
+    for (const id of CHART_IDS) {
+      assert.ok((await paintedPixels(frame, `chart-${id}`)) > 100, `chart ${id} is drawn`);
+      assert.ok(((await frame.getAttribute(`#chart-${id}`, 'aria-label')) ?? '').length > 0, `chart ${id} has an aria-label`);
+    }
+    await saveScreenshot(session, 'dashboard');
+  });
+
+  it('shows KPI values equal to what the imported ledger implies', async () => {
+    const frame = await frameWith(session, '#kpis');
+    const expected = rowsInLastDays(30, bulkEnd, Date.now());
+    const spend = (await frame.innerText('[data-value="spend"]')).trim();
+    const requests = (await frame.innerText('[data-value="requests"]')).trim();
+    assert.equal(requests, expected.toLocaleString('en-US'));
+    assert.equal(spend, formatUsd(expected * ROW_COST));
+    assert.equal((await frame.innerText('[data-value="tokens"]')).trim(), (expected * 150).toLocaleString('en-US'));
+    assert.equal((await frame.innerText('[data-value="spendable"]')).trim(), '$25.00');
+    assert.equal((await frame.innerText('[data-value="errorRate"]')).trim(), '0%');
+
+    // Another range from the toolbar's dropdown: the KPIs follow without reopening the panel.
+    await frame.click('#range');
+    await frame.click('vscode-option[value="7d"]');
+    const week = rowsInLastDays(7, bulkEnd, Date.now());
+    await eventually(async () => assert.equal((await frame.innerText('[data-value="requests"]')).trim(), week.toLocaleString('en-US')), 10_000);
+    assert.equal((await frame.innerText('[data-value="spend"]')).trim(), formatUsd(week * ROW_COST));
+  });
+
+  it('follows a switch to a light theme and back', async () => {
+    const frame = await frameWith(session, '#kpis');
+    const darkImage = await frame.evaluate(() => (document.getElementById('chart-daily') as HTMLCanvasElement).toDataURL());
+    await pickColorTheme(session, /^Light Modern$/);
+    await eventually(async () => assert.ok(await frame.evaluate(() => document.body.classList.contains('vscode-light'))), 20_000);
+    await eventually(async () => {
+      const lightImage = await frame.evaluate(() => (document.getElementById('chart-daily') as HTMLCanvasElement).toDataURL());
+      assert.notEqual(lightImage, darkImage, 'the chart was redrawn in the light theme’s colours');
+    }, 10_000);
+    assert.ok((await paintedPixels(frame, 'chart-daily')) > 100);
+    await saveScreenshot(session, 'dashboard-light');
+    await pickColorTheme(session, /^Dark Modern$/);
+    await eventually(async () => assert.ok(await frame.evaluate(() => document.body.classList.contains('vscode-dark'))), 20_000);
+  });
+
+  it('updates the cost view within a second of a chat, and shows a markup model id as text', async () => {
+    const { workbench, page } = session;
+    await page.locator('.activitybar [aria-label^="OpenRouter"]').first().click();
+    const cost = await frameWith(session, '#cost-recent');
+    await workbench.runCommand('OpenRouter: Chat');
+    // The list is virtualised: filter it so the row is rendered.
+    await page.locator('.quick-input-widget .quick-input-box input').fill('acme/');
+    await workbench.pickQuickPickItem(MARKUP_MODEL_ID);
+    await session.screenshot('markup-model-picked');
+    await workbench.fillInputBox('Show me the markup', { submit: false });
+    await session.screenshot('markup-question-typed');
+    await workbench.acceptInputBox();
+    await eventually(async () => assert.match(await workbench.readActiveEditorText(), /\$0\.\d+/), 30_000, 50);
+    const answered = Date.now();
+    await eventually(async () => {
+      const models = await cost.$$eval('#cost-recent .model', (els) => els.map((e) => e.textContent));
+      assert.equal(models[0], MARKUP_MODEL_ID);
+    }, 10_000, 20);
+    const updatedMs = Date.now() - answered;
+    console.log(`[dashboard-e2e] completion shown → cost view updated: ${updatedMs} ms (target ≤ 1000 ms)`);
+    await cost.locator('#cost-recent').scrollIntoViewIfNeeded();
+    await saveScreenshot(session, 'cost-view');
+
+    // The cost view's button brings the dashboard back to the front.
+    await cost.click('#open-dashboard');
+    const dashboard = await frameWith(session, '#kpis');
+    for (const frame of [cost, dashboard]) {
+      assert.equal(await frame.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned), undefined, 'no markup ran');
+      const injected = await frame.evaluate(() => ({
+        elements: document.querySelectorAll('img, b, [onerror]').length,
+        scripts: Array.from(document.scripts).filter((el) => el.id !== 'initial-state' && (el.textContent ?? '').includes('__pwned')).length,
+      }));
+      assert.deepEqual(injected, { elements: 0, scripts: 0 }, 'no element was created from the model id');
+    }
+    await eventually(async () => {
+      const cells = await dashboard.$$eval('#tables th[scope="row"]', (els) => els.map((e) => e.textContent));
+      assert.ok(cells.includes(MARKUP_MODEL_ID), 'the dashboard lists the model id literally');
+    }, 10_000);
+  });
+
+  it('comes back after the window is reloaded', async () => {
+    const { workbench } = session;
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.waitUntilReady();
+    const frame = await frameWith(session, '#kpis');
+    await eventually(async () => assert.ok((await paintedPixels(frame, 'chart-daily')) > 0), 60_000);
+  });
+
+  it('writes no key to any file the extension or the tests produced', async () => {
+    await session.shutdown();
+    const leaks = session.findLeakedSecrets();
+    assert.deepEqual(leaks, [], `keys found in: ${leaks.map((l) => l.file).join(', ')}`);
+  });
+});
