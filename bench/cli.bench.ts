@@ -5,7 +5,7 @@
  * issue's target), `stats --month`, `alert` and `export --format jsonl --output FILE` of the
  * bundled command line, on ledgers of each size.
  * Ledgers are built once by bench/ledger.bench.ts `--build` (one year, 20 models) into
- * `~/.cache/openrouter-ledger/bench-ledgers/<size>` and reused. Wall time and peak RSS come from
+ * `~/.cache/openrouter-ledger/bench-ledgers/v<schema>-<size>` and reused. Wall time and peak RSS come from
  * `/usr/bin/time -v` (the child's own maximum resident set). Prints JSON.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { SCHEMA_VERSION } from '../src/ledger/schema';
 
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(os.homedir(), '.cache', 'openrouter-ledger', 'bench-ledgers');
@@ -32,7 +33,8 @@ function bundle(dir: string): string {
 }
 
 function ledger(size: number): string {
-  const dir = path.join(CACHE, String(size));
+  // Keyed by schema version: a ledger of an older schema would send every command down the full-load path.
+  const dir = path.join(CACHE, `v${SCHEMA_VERSION}-${size}`);
   if (existsSync(path.join(dir, 'ledger.sqlite'))) return dir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

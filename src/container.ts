@@ -22,6 +22,7 @@ import { GenerationBackfiller } from './chat/backfill';
 import { InFlightCalls } from './chat/inFlight';
 import { ModelCatalog } from './chat/modelCatalog';
 import { ChatController } from './chat/chatController';
+import { reopeningChatLedger } from './chat/ledgerSink';
 import { registerLedgerCommands } from './commands/ledgerCommands';
 import { Sidebar } from './views/sidebar';
 import { createHash } from 'node:crypto';
@@ -101,15 +102,8 @@ export class Container extends Disposable {
     this.register(
       new ChatController({
         client: () => this.client,
-        ledger: async () => {
-          const ledger = await this.ledger.ledger();
-          return {
-            appendGeneration: (row) => ledger.appendGeneration(row),
-            attachGenerationId: (uid, generationId) => ledger.attachGenerationId(uid, generationId),
-            finishGeneration: (uid, patch) => ledger.finishGeneration(uid, patch),
-            spentSince: async (from) => (await ledger.queries.summary({ from: from.getTime(), to: Date.now() + 1 })).cost,
-          };
-        },
+        // Resolved per write: a call streaming when the ledger worker crashes is recorded by the reopened one.
+        ledger: async () => reopeningChatLedger(() => this.ledger.ledger()),
         catalog,
         backfiller: this.backfiller,
         inFlight: this.inFlight,
@@ -155,6 +149,7 @@ export class Container extends Disposable {
         globalState: context.globalState,
         logger,
         describeError: describeForUser,
+        lastReadKeyLabel: () => this.credits.keyReading?.key.label,
       }),
     );
     // The Spend Dashboard panel and the sidebar cost view (issue 8).

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openLedgerWorker, type AsyncLedger as Ledger } from './ledger/worker/client';
+import { CRASH_LIMIT, CRASH_WINDOW_MS, WorkerCrashGuard } from './ledger/worker/crashGuard';
 import type { LedgerWarning } from './ledger/types';
 import type { LedgerConfig } from './config';
 import type { OpenRouterClient } from './openrouter/client';
@@ -23,6 +24,9 @@ const RETENTION_KEY = 'openrouterLedger.retentionAppliedAt';
 export class LedgerService extends Disposable {
   private opening: Promise<Ledger> | undefined;
   private closed = false;
+  private readonly crashes = new WorkerCrashGuard();
+  /** Set when the worker kept crashing: no reopening until the user chooses Retry. */
+  private gaveUp: Error | undefined;
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   /** Rows changed in this window or another one. */
   readonly onDidChange = this.changed.event;
@@ -43,6 +47,7 @@ export class LedgerService extends Disposable {
   ledger(): Promise<Ledger> {
     if (this.closed) return Promise.reject(new Error('the ledger is closed (VS Code is shutting down)'));
     if (this.opening) return this.opening;
+    if (this.gaveUp) return Promise.reject(this.gaveUp);
     const dist = path.join(this.context.extensionPath, 'dist');
     const opening: Promise<Ledger> = openLedgerWorker({
       dir: this.context.globalStorageUri.fsPath,
@@ -54,7 +59,14 @@ export class LedgerService extends Disposable {
       onWorkerExit: (err) => {
         // The next use opens the ledger again in a new worker; the journals hold every acknowledged row.
         if (this.opening === opening) this.opening = undefined;
-        if (!this.closed) void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger: {0}', err.message));
+        if (this.closed) return;
+        if (this.crashes.crashed(Date.now())) {
+          void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger: {0}', err.message));
+          return;
+        }
+        this.gaveUp = new Error(`the ledger worker stopped ${CRASH_LIMIT} times within ${CRASH_WINDOW_MS / 60_000} minutes and is not restarted (${err.message})`);
+        this.logger.error(this.gaveUp.message);
+        void this.offerRetry(err);
       },
     }).catch((err: unknown) => {
       if (this.opening === opening) this.opening = undefined;
@@ -62,6 +74,24 @@ export class LedgerService extends Disposable {
     });
     this.opening = opening;
     return opening;
+  }
+
+  /** One error for a worker that keeps crashing; Retry starts counting again and reopens. */
+  private async offerRetry(err: Error): Promise<void> {
+    const retry = vscode.l10n.t('Retry');
+    const choice = await vscode.window.showErrorMessage(
+      vscode.l10n.t('OpenRouter ledger stopped working twice in a few minutes and was not restarted: {0}', err.message),
+      retry,
+    );
+    if (choice !== retry || this.closed) return;
+    this.crashes.reset();
+    this.gaveUp = undefined;
+    try {
+      await this.ledger();
+      this.changed.fire();
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('OpenRouter ledger could not be opened: {0}', describeError(e)));
+    }
   }
 
   /** Marks a change made by this window (a chat row, a backfill). */

@@ -82,6 +82,12 @@ export interface BudgetInput {
   /** Spend this UTC day / month recorded in the ledger. */
   spentTodayUsd: number;
   spentMonthUsd: number;
+  /**
+   * Requests this UTC day / month possibly billed whose cost the ledger does not know yet (their
+   * spend is missing from `spentTodayUsd` / `spentMonthUsd`, which are then lower bounds).
+   */
+  uncostedToday?: number;
+  uncostedMonth?: number;
   /** The key's own counters from OpenRouter's `/key`, when known. */
   openRouterUsageDaily?: number | null;
   openRouterUsageMonthly?: number | null;
@@ -105,6 +111,19 @@ export interface BudgetDecision {
 }
 
 /**
+ * Dollars as whole micro-dollars, so a limit is compared without binary rounding: 0.1 + 0.2 is
+ * exactly at a limit of 0.3, not over it.
+ */
+export function micros(usd: number): number {
+  return Math.round(usd * 1e6);
+}
+
+/** True when `usd` is strictly above `limit`, compared in micro-dollars. */
+export function isOver(usd: number, limit: number): boolean {
+  return micros(usd) > micros(limit);
+}
+
+/**
  * Checks one request against the limits that are on.
  * - A limit is exceeded when the projected spend is strictly above it.
  * - Daily and monthly spend is the LARGER of the ledger's and OpenRouter's figure: the ledger
@@ -113,6 +132,9 @@ export interface BudgetDecision {
  * - A request known to cost $0 never exceeds anything, even when a period limit is already used up.
  * - An unknown estimate cannot be checked against any limit that is on: each such limit is
  *   reported as a violation with `projected: null`, so block mode refuses and warn mode asks.
+ * - So can a period whose spend includes requests of unknown cost (`uncostedToday/Month`): its
+ *   spend is only a lower bound, reported the same way ("N requests today have no known cost yet").
+ * - Amounts are compared in whole micro-dollars (`isOver`): a request exactly at a limit passes.
  * warn mode turns violations into 'confirm', block mode into 'refuse'.
  */
 export function evaluateBudget(input: BudgetInput): BudgetDecision {
@@ -131,7 +153,7 @@ export function evaluateBudget(input: BudgetInput): BudgetDecision {
         projected: null,
         message: t('Cannot verify the cost of this request: {0}. Your per-request limit is {1}.', reason, formatUsd(limit)),
       });
-    } else if (estimate > limit) {
+    } else if (isOver(estimate, limit)) {
       violations.push({
         scope: 'perRequest',
         limit,
@@ -142,27 +164,39 @@ export function evaluateBudget(input: BudgetInput): BudgetDecision {
   }
 
   const periods = [
-    { scope: 'daily' as const, ledger: input.spentTodayUsd, openRouter: input.openRouterUsageDaily },
-    { scope: 'monthly' as const, ledger: input.spentMonthUsd, openRouter: input.openRouterUsageMonthly },
+    { scope: 'daily' as const, ledger: input.spentTodayUsd, openRouter: input.openRouterUsageDaily, uncosted: input.uncostedToday },
+    { scope: 'monthly' as const, ledger: input.spentMonthUsd, openRouter: input.openRouterUsageMonthly, uncosted: input.uncostedMonth },
   ];
   for (const period of periods) {
     const limit = settings[period.scope];
     if (limit <= 0) continue;
     const spent = periodSpend(period.ledger, period.openRouter);
     const text = periodTexts(period.scope, spent, limit, t);
+    const uncosted = typeof period.uncosted === 'number' && period.uncosted > 0 ? Math.floor(period.uncosted) : 0;
+    const remaining = () => (isOver(spent.usd, limit) ? text.alreadyOver() : text.leaves(limit - spent.usd));
     if (estimate === null) {
-      const message = spent.usd > limit ? text.alreadyOver() : text.leaves(limit - spent.usd);
+      const message = uncosted ? `${uncostedText(period.scope, uncosted, t)} ${remaining()}` : remaining();
       violations.push({ scope: period.scope, limit, projected: null, message });
       continue;
     }
     const projected = spent.usd + estimate;
-    if (estimate > 0 && projected > limit) {
+    if (estimate > 0 && isOver(projected, limit)) {
       violations.push({ scope: period.scope, limit, projected, message: text.exceeds(estimate, projected) });
+    } else if (estimate > 0 && uncosted) {
+      // The spend is a lower bound: like an unknown estimate, the limit cannot be verified.
+      violations.push({ scope: period.scope, limit, projected: null, message: `${uncostedText(period.scope, uncosted, t)} ${remaining()}` });
     }
   }
 
   const verdict = violations.length === 0 ? 'ok' : settings.mode === 'block' ? 'refuse' : 'confirm';
   return { verdict, violations, unknownEstimate: estimate === null, summary: summarize(verdict, violations, estimate, reason, settings, t) };
+}
+
+function uncostedText(scope: 'daily' | 'monthly', n: number, t: Translate): string {
+  if (scope === 'daily') {
+    return n === 1 ? t('1 request today has no known cost yet.') : t('{0} requests today have no known cost yet.', n);
+  }
+  return n === 1 ? t('1 request this month has no known cost yet.') : t('{0} requests this month have no known cost yet.', n);
 }
 
 interface PeriodSpend {

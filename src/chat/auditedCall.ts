@@ -2,15 +2,18 @@
  * One chat completion, streamed and audited whatever happens to it: success, cancel, HTTP error
  * before any id, network failure, timeout, mid-stream error — or the window dying meanwhile.
  * The row is written (durably) before the request is sent, as `pending` at the pre-flight
- * estimate; the generation id is added as soon as the first chunk or header names it; the outcome
- * completes the row, with `usage.cost` when OpenRouter sent it. With a generation id the exact
- * record from /generation is fetched afterwards by the backfiller. A row still pending when its
+ * estimate (under a uid chosen here, so a retried write never makes a second row); when it
+ * cannot be written the request is not sent unless `confirmUnrecorded` agrees. The generation
+ * id is added as soon as the first chunk or header names it; the outcome completes the row,
+ * with `usage.cost` when OpenRouter sent it. With a generation id the exact record from
+ * /generation is fetched afterwards by the backfiller. A row still pending when its
  * window is gone is marked `interrupted` by the next window (Ledger.markInterrupted).
  * No `vscode` import: tested against the simulator with a real ledger.
  */
 import type { OpenRouterClient } from '../openrouter/client';
 import { isOpenRouterError } from '../openrouter/errors';
 import type { ChatRequest, ChatUsage } from '../openrouter/types';
+import { newUid } from '../ledger/normalize';
 import type { FinishedStatus, GenerationInput, GenerationPatch } from '../ledger/types';
 import type { InFlightCalls } from './inFlight';
 import { promptHash } from './promptHash';
@@ -42,6 +45,8 @@ export interface StreamObserver {
 }
 
 export interface AuditedCallResult {
+  /** False when the request was not sent: its pending row could not be written and no one agreed to send unrecorded. */
+  sent: boolean;
   /** The ledger row; null when writing it failed (see `recordError`). */
   uid: string | null;
   /** Why the row could not be written; the answer itself is still returned. */
@@ -68,6 +73,11 @@ export interface AuditedCallDeps {
   estimateAtSend?: number | null;
   /** This window's calls in flight: shutdown aborts them and waits for their rows. */
   inFlight?: InFlightCalls;
+  /**
+   * The pending row could not be written (`reason`): resolve true to send the billed request
+   * anyway, unrecorded until its outcome can be written. Absent: such a request is not sent.
+   */
+  confirmUnrecorded?(reason: unknown): Promise<boolean>;
 }
 
 function statusOf(err: unknown, signal: AbortSignal | undefined): FinishedStatus {
@@ -133,13 +143,27 @@ async function auditedStream(
     keyLabel: context.keyLabel,
     chatSession: context.chatSession,
   };
+  // Chosen here, not by the ledger: a write retried after a lost reply targets the same row.
+  const rowUid = newUid(identity.ts);
   let uid: string | null = null;
   let recordError: unknown = null;
+  const estimateAtSend = typeof deps.estimateAtSend === 'number' && Number.isFinite(deps.estimateAtSend) ? deps.estimateAtSend : null;
   // On disk before the request goes out: whatever happens to this window, the billed call has a row.
   try {
-    uid = await deps.ledger.appendGeneration({ ...identity, status: 'pending', costSource: 'estimate', totalCost: deps.estimateAtSend ?? null });
+    uid = await deps.ledger.appendGeneration({ ...identity, uid: rowUid, status: 'pending', costSource: 'estimate', totalCost: estimateAtSend });
   } catch (err) {
     recordError = err;
+  }
+  if (!uid) {
+    const sendAnyway = deps.confirmUnrecorded ? await deps.confirmUnrecorded(recordError).catch(() => false) : false;
+    if (!sendAnyway) {
+      // The append may have landed with its reply lost: that row must not stay pending at an estimate never spent.
+      await deps.ledger.finishGeneration(rowUid, { status: 'cancelled', errorCode: 'not_sent', costSource: 'estimate', totalCost: 0 }).catch(() => false);
+      return {
+        sent: false, uid: null, recordError, status: 'cancelled', generationId: null, content: '', modelUsed: null, usage: null,
+        error: recordError, latencyMs: 0, ttftMs: null,
+      };
+    }
   }
   let idRecorded: Promise<unknown> = Promise.resolve();
   const startedAt = now();
@@ -204,6 +228,13 @@ async function auditedStream(
     totalCost = deps.estimateCost(promptTokens ?? 0, completionTokens);
     costSource = 'estimate';
   }
+  // Stopped before its first token (or with no usage): the pre-flight estimate stays, never replaced by NULL.
+  // Only an error before OpenRouter named the generation was not billed.
+  const mayBeBilled = status === 'success' || status === 'cancelled' || status === 'timeout' || generationId !== null;
+  if (totalCost === null && estimateAtSend !== null && mayBeBilled) {
+    totalCost = estimateAtSend;
+    costSource = 'estimate';
+  }
 
   const outcome = {
     modelUsed,
@@ -231,13 +262,17 @@ async function auditedStream(
       recordError = err;
     }
   } else {
-    // The pending row could not be written; the whole row may still be (the failure may have passed).
+    // Sent unrecorded: the failure may have passed. The pending append may also have landed with
+    // its reply lost, so complete that row if it exists, else write the whole row (same uid: no double).
     try {
-      uid = await deps.ledger.appendGeneration({ ...identity, ...outcome, generationId });
+      if (!(await deps.ledger.finishGeneration(rowUid, { ...outcome, generationId }))) {
+        await deps.ledger.appendGeneration({ ...identity, ...outcome, uid: rowUid, generationId });
+      }
+      uid = rowUid;
       recordError = null;
     } catch (err) {
       recordError ??= err;
     }
   }
-  return { uid, recordError, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: outcome.latencyMs, ttftMs };
+  return { sent: true, uid, recordError, status, generationId, content, modelUsed, usage: u, error: failure, latencyMs: outcome.latencyMs, ttftMs };
 }

@@ -23,13 +23,13 @@ import type { InFlightCalls } from './inFlight';
 import { ChatSession } from './chatSession';
 import type { ModelCatalog } from './modelCatalog';
 import { pickModel } from './modelPicker';
-import { preflight } from './preflight';
+import { preflight, type LedgerSpend } from './preflight';
 
 export const CHAT_SCHEME = 'openrouter-chat';
 const RENDER_THROTTLE_MS = 80;
 
 export interface ChatLedger extends AuditSink {
-  spentSince(from: Date): Promise<number>;
+  spentSince(from: Date): Promise<LedgerSpend>;
 }
 
 export interface ChatDeps {
@@ -281,6 +281,17 @@ export class ChatController extends Disposable {
             estimatePromptTokens: () => check.promptTokens,
             estimateAtSend: check.estimate.usd,
             inFlight: this.deps.inFlight,
+            confirmUnrecorded: async (reason) => {
+              this.deps.logger.error(`ledger write failed before sending: ${this.deps.describeError(reason)}`);
+              const send: vscode.MessageItem = { title: vscode.l10n.t('Send Anyway') };
+              const choice = await vscode.window.showErrorMessage(
+                vscode.l10n.t('The ledger cannot record this call: {0}. Send without recording?', this.deps.describeError(reason)),
+                { modal: true },
+                send,
+                { title: vscode.l10n.t('Cancel'), isCloseAffordance: true },
+              );
+              return choice === send;
+            },
           },
           request,
           audit,
@@ -303,6 +314,12 @@ export class ChatController extends Disposable {
       },
     );
 
+    if (!result.sent) {
+      session.finishTurn(turn, { status: 'cancelled', modelUsed: null, cost: null, costExact: false, tokens: null, latencyMs: 0,
+        note: vscode.l10n.t('not sent: the ledger cannot record it') });
+      this.documents.update(session);
+      return;
+    }
     if (result.uid && result.generationId && (result.status !== 'error' || result.usage)) {
       void this.deps.backfiller.enqueue(result.uid, result.generationId).then(() => this.deps.onRecorded(), () => undefined);
     }

@@ -20,8 +20,11 @@ export interface PreflightInput {
   messages: readonly ChatMessage[];
   maxTokens: number;
   budget: BudgetSettings;
-  /** USD spent since the given instant, from the ledger. */
-  spentSince(from: Date): Promise<number>;
+  /**
+   * USD spent since the given instant, from the ledger; with `uncosted`, how many requests since
+   * then may be billed but have no known cost (a plain number: every cost is known).
+   */
+  spentSince(from: Date): Promise<number | LedgerSpend>;
   /**
    * The key's last /key reading and when it was taken, for OpenRouter's own daily/monthly
    * counters. A reading from before the current UTC day (month) says nothing about it.
@@ -31,6 +34,14 @@ export interface PreflightInput {
   /** Translates the estimate's reason and the budget decision (the host passes `vscode.l10n.t`). */
   t?: Translate;
 }
+
+/** What the ledger knows of a period's spend: `usd` is a lower bound while `uncosted` > 0. */
+export interface LedgerSpend {
+  usd: number;
+  uncosted: number;
+}
+
+const asSpend = (v: number | LedgerSpend): LedgerSpend => (typeof v === 'number' ? { usd: v, uncosted: 0 } : v);
 
 export interface Preflight {
   promptTokens: number;
@@ -50,17 +61,19 @@ export async function preflight(input: PreflightInput): Promise<Preflight> {
   const promptTokens = estimatePromptTokens(input.messages);
   const candidates = [{ id: input.modelId, model: input.model }, ...(input.fallbacks ?? [])];
   const estimate = worstEstimate(candidates, { promptTokens, maxTokens: input.maxTokens, at: input.now }, t);
-  const [spentToday, spentMonth] = await Promise.all([
+  const [spentToday, spentMonth] = (await Promise.all([
     input.spentSince(utcDayStart(input.now)),
     input.spentSince(utcMonthStart(input.now)),
-  ]);
+  ])).map(asSpend);
   const usage = input.keyInfo ? currentPeriodUsage(input.keyInfo.key, input.keyInfo.fetchedAt, input.now) : null;
   const decision = evaluateBudget({
     settings: input.budget,
     estimateUsd: estimate.usd,
     unknownReason: estimate.unknownReason,
-    spentTodayUsd: spentToday,
-    spentMonthUsd: spentMonth,
+    spentTodayUsd: spentToday.usd,
+    spentMonthUsd: spentMonth.usd,
+    uncostedToday: spentToday.uncosted,
+    uncostedMonth: spentMonth.uncosted,
     openRouterUsageDaily: usage?.daily ?? null,
     openRouterUsageMonthly: usage?.monthly ?? null,
     t,

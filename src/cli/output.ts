@@ -5,6 +5,7 @@
  * cannot move the cursor or hide a line.
  */
 import { scrubSecrets } from '../keys/mask';
+import { formatUsd } from '../util/money';
 
 export interface Out {
   stdout(text: string): void;
@@ -45,12 +46,33 @@ export function safe(text: string): string {
   return scrubSecrets(text).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
 }
 
-/** `$1.2345` (four decimals, thousands grouped); `unknown` for a figure that is not known. */
+/**
+ * An API body for `--raw`, still JSON: keys masked, and every control character a terminal acts
+ * on (C0 but newline and tab, DEL, C1 such as U+009B CSI, bidi overrides) replaced. Valid JSON
+ * holds such characters raw only inside strings (C1) or as CR line ends, so the text stays JSON.
+ */
+export function safeRaw(text: string): string {
+  return scrubSecrets(text).replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
+}
+
+/**
+ * `$1.2345` (four decimals, thousands grouped); a non-zero amount under $0.0001 keeps two
+ * significant digits (`$0.000042`, as util/money.ts does), never `$0.0000`; `unknown` for a
+ * figure that is not known.
+ */
 export function money(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return 'unknown';
   const sign = usd < 0 ? '-' : '';
-  const [whole, frac] = Math.abs(usd).toFixed(4).split('.');
+  const abs = Math.abs(usd);
+  if (abs > 0 && abs < 0.00005) return formatUsd(usd);
+  const [whole, frac] = abs.toFixed(4).split('.');
   return `${sign}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+}
+
+/** A spend that may miss requests of unknown cost: `≥ $X (N requests of unknown cost)`, else `$X`. */
+export function spend(usd: number, uncosted: number | undefined): string {
+  if (!uncosted) return money(usd);
+  return `≥ ${money(usd)} (${int(uncosted)} ${uncosted === 1 ? 'request' : 'requests'} of unknown cost)`;
 }
 
 export const int = (n: number) => Math.round(n).toLocaleString('en-US');

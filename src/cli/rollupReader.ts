@@ -19,7 +19,7 @@ import { readJournalFrom, readLinesFrom, type JournalRecord } from '../ledger/jo
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator } from '../ledger/latency';
 import { GENERATION_COLUMNS } from '../ledger/normalize';
 import type { ModelStats } from '../ledger/queries';
-import { calendarPieces, emptyTotals, finish, iso, type Totals } from '../ledger/queryParts';
+import { calendarPieces, emptyTotals, finish, isUncosted, iso, UNCOSTED_INDEX, type Totals } from '../ledger/queryParts';
 import { modelKey, RollupDelta, type RollupSource } from '../ledger/rollups';
 import { SCHEMA_VERSION } from '../ledger/schema';
 import { HEAD_FILE, readHead, SNAPSHOT_FILE } from '../ledger/snapshot';
@@ -27,7 +27,8 @@ import { resolveRange, type ResolvedRange } from '../ledger/timeZone';
 import type { StoredGeneration } from '../ledger/types';
 import { SqliteFile, SqliteFormatError, type Value } from './sqliteFile';
 
-export type FastAnswer = { models: ModelStats[] } | { fallback: string };
+/** `uncosted`: requests of the range possibly billed whose cost is unknown (queryParts.isUncosted). */
+export type FastAnswer = { models: ModelStats[]; uncosted: number } | { fallback: string };
 
 const MONTH_COLUMNS = ['month', 'model', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'cached_tokens',
   'cost', 'latency_n', 'latency_sum', 'latency_sumsq', 'latency_hist'];
@@ -242,18 +243,20 @@ async function answer(dir: string, file: SqliteFile, snapshotPath: string, range
     for (let b = 0; b < e.lat.hist.length; b++) e.lat.hist[b] = Math.max(0, e.lat.hist[b]);
   }
   const latencies = [...models.values()].reduce((n, e) => n + e.lat.n, 0);
+  const tsIndex = file.entry('idx_generations_ts');
+  if (!tsIndex) return { fallback: 'the generations table lacks its ts index' };
   // As byModel: few latencies in the range are all read, for exact percentiles.
   let exact: Map<string, number[]> | undefined;
-  if (percentiles && latencies <= EXACT_PERCENTILE_LIMIT) {
-    const tsIndex = file.entry('idx_generations_ts');
-    if (!tsIndex) return { fallback: 'the generations table lacks its ts index' };
-    exact = exactLatencies(file, generations.rootPage, tsIndex.rootPage, range, rows);
-  }
+  if (percentiles && latencies <= EXACT_PERCENTILE_LIMIT) exact = exactLatencies(file, generations.rootPage, tsIndex.rootPage, range, rows);
+  // Every row without a cost is in the partial index when the file has it; else every row of the range is read.
+  const uncostedIndex = file.entry(UNCOSTED_INDEX) ?? tsIndex;
+  const uncosted = countRows(file, generations.rootPage, uncostedIndex.rootPage, range, rows, isUncosted);
 
   const all = [...models.entries()].map(([model, e]) => ({ model, t: finish(e.t), lat: e.lat }));
   const cost = all.reduce((s, m) => s + m.t.cost, 0);
   const requests = all.reduce((s, m) => s + m.t.requests, 0);
   return {
+    uncosted,
     models: all
       .map(({ model, t, lat }) => ({
         ...t, model, costShare: cost ? t.cost / cost : 0, requestShare: requests ? t.requests / requests : 0,
@@ -283,6 +286,26 @@ function exactLatencies(file: SqliteFile, root: number, tsRoot: number, range: R
   }
   for (const row of rows.added.values()) if (row.ts >= from && row.ts < to) take(row);
   return out;
+}
+
+/**
+ * Rows of the range matching `keep`, as the tail left them. No rollup counts them: the snapshot's
+ * rows come through `indexRoot`, an index on `ts` holding at least every row `keep` accepts (the
+ * `ts` index itself: O(rows in the range)); rows the tail added or changed are judged as they are now.
+ */
+function countRows(file: SqliteFile, root: number, indexRoot: number, range: ResolvedRange, rows: TailRows, keep: (row: StoredGeneration) => boolean): number {
+  let n = 0;
+  const [from, to] = [iso(range.from), iso(range.to)];
+  for (const [ts, rowid] of file.scanIndexFrom(indexRoot, from)) {
+    if (typeof ts !== 'string' || ts >= to) break;
+    const v = file.findRow(root, Number(rowid));
+    if (!v) throw new SqliteFormatError(`an index on ts points at a missing row ${String(rowid)}`);
+    const stored = rowOf(v);
+    if (!rows.changed.has(stored.uid) && keep(stored)) n++;
+  }
+  const current = [...rows.added.values(), ...[...rows.changed.values()].map((c) => c.after)];
+  for (const row of current) if (row.ts >= from && row.ts < to && keep(row)) n++;
+  return n;
 }
 
 function addTotals(t: Totals, v: number[]): void {

@@ -1,8 +1,8 @@
 /**
  * The dashboard's breakdowns that the general queries do not cover: spend per local day and
- * model (the stacked daily chart), and totals per chat session and per tag. Days come from the
+ * model (the stacked daily chart), and the ranking of chat sessions and tags. Days come from the
  * per-day model rollup where a local day is a UTC day, and from raw rows (through the `ts`
- * index) otherwise; sessions and tags have no rollup and are read from the range's raw rows.
+ * index) otherwise; sessions and tags come from `roll_day_dim` (LedgerQueries.dimension).
  */
 import { iso, MODEL, num, type Row } from './queryParts';
 import { DAY_MS } from './rollups';
@@ -52,24 +52,10 @@ export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): Mo
   return out;
 }
 
-const RAW_GROUP_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-  TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)`;
-
-function keyed(rows: Row[]): KeyedTotals[] {
-  return rows.map((v) => ({
-    key: typeof v[0] === 'string' && v[0] !== '' ? v[0] : null,
-    requests: num(v[1]), errors: num(v[2]), tokens: num(v[3]), cost: num(v[4]),
-  }));
-}
-
-/** Most expensive chat sessions in the range. */
-export function bySession(all: All, r: ResolvedRange, limit: number): KeyedTotals[] {
-  return keyed(all(`SELECT chat_session, ${RAW_GROUP_COUNTS} FROM generations WHERE ts >= ? AND ts < ?
-    GROUP BY 1 ORDER BY 5 DESC, 2 DESC LIMIT ?`, [iso(r.from), iso(r.to), limit]));
-}
-
-/** Most expensive tags in the range; a request with several tags counts for each of them. */
-export function byTag(all: All, r: ResolvedRange, limit: number): KeyedTotals[] {
-  return keyed(all(`SELECT t.value, ${RAW_GROUP_COUNTS} FROM generations, json_each(generations.tags) AS t
-    WHERE ts >= ? AND ts < ? AND tags IS NOT NULL AND json_valid(tags) GROUP BY 1 ORDER BY 5 DESC, 2 DESC LIMIT ?`, [iso(r.from), iso(r.to), limit]));
+/** The most expensive keys of a `roll_day_dim` dimension; an empty key = requests recorded without one. */
+export function topKeyed(groups: Iterable<{ k1: string; requests: number; errors: number; tokens: number; cost: number }>, limit: number): KeyedTotals[] {
+  return [...groups]
+    .map(({ k1, requests, errors, tokens, cost }) => ({ key: k1 === '' ? null : k1, requests, errors, tokens, cost }))
+    .sort((a, b) => b.cost - a.cost || b.requests - a.requests)
+    .slice(0, limit);
 }

@@ -101,6 +101,14 @@ export function newUid(nowMs = Date.now()): string {
   return nowMs.toString(36).padStart(9, '0').slice(-9) + suffix;
 }
 
+/** A caller-chosen uid: what `newUid` makes, or any other short id of letters, digits, `-` and `_`. */
+const UID_PATTERN = /^[0-9A-Za-z_-]{8,64}$/;
+
+function callerUid(value: unknown): string {
+  if (typeof value !== 'string' || !UID_PATTERN.test(value)) fail('uid', 'must be 8 to 64 letters, digits, "-" or "_"');
+  return value;
+}
+
 function fail(field: string, problem: string): never {
   throw new LedgerValidationError(`${field} ${problem}`);
 }
@@ -198,8 +206,9 @@ function patchColumns(input: GenerationPatch): Partial<PatchColumns> {
 }
 
 /** Validates and converts a new row; throws LedgerValidationError naming the bad field. */
-export function normalizeGeneration(input: GenerationInput, origin: StoredGeneration['origin'] = 'extension', uid = newUid()): StoredGeneration {
+export function normalizeGeneration(input: GenerationInput, origin: StoredGeneration['origin'] = 'extension'): StoredGeneration {
   if (typeof input !== 'object' || input === null) fail('row', 'must be an object');
+  const uid = input.uid === undefined ? newUid() : callerUid(input.uid);
   const tsMs = parseTimestamp(input.ts);
   if (tsMs === undefined) fail('ts', 'must be an ISO-8601 date-time or epoch milliseconds between 1970 and 9999');
   const generationId = text(input.generationId, 'generationId');

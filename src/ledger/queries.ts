@@ -12,12 +12,12 @@ import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from '.
 import { GENERATION_COLUMNS } from './normalize';
 import {
   addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, iso, MODEL, num, offsetSegments, PIECE_SECONDS, pieces,
-  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO,
+  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, UNCOSTED_WHERE,
 } from './queryParts';
 import { DAY_MS, SLOT_MS } from './rollups';
 import { daysBetween, localDay, offsetFunction, resolveRange, startOfLocalDay, type OffsetAt, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
 import type { CreditSnapshot, StoredGeneration, TimeRange } from './types';
-import { byTag, bySession, dailyByModel, type KeyedTotals, type ModelDay } from './breakdowns';
+import { dailyByModel, topKeyed, type KeyedTotals, type ModelDay } from './breakdowns';
 
 export type { Totals } from './queryParts';
 export type { KeyedTotals, ModelDay } from './breakdowns';
@@ -78,13 +78,28 @@ export class LedgerQueries {
   }
 
   summary(range: RangeInput): Totals {
+    const r = resolveRange(range, this.now());
     const t = emptyTotals();
-    for (const piece of pieces(resolveRange(range, this.now()), true)) {
+    for (const piece of pieces(r, true)) {
       addCounts(t, piece.table === 'raw'
         ? this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(piece.from), iso(piece.to)])[0]
         : this.all(`SELECT ${ROLL_COUNTS} FROM roll_${piece.table} WHERE ${piece.table} >= ? AND ${piece.table} < ?`, [piece.lo, piece.hi])[0]);
     }
+    t.uncosted = this.uncostedIn(r);
     return finish(t);
+  }
+
+  /**
+   * Requests in the range possibly billed but of unknown cost (UNCOSTED_WHERE). No rollup keeps
+   * this: it reads the rows of the range through the `ts` index.
+   */
+  uncostedCount(range: RangeInput, options: { viaExtension?: boolean } = {}): number {
+    return this.uncostedIn(resolveRange(range, this.now()), options.viaExtension === true);
+  }
+
+  private uncostedIn(r: ResolvedRange, viaExtension = false): number {
+    const origin = viaExtension ? `AND origin = 'extension'` : '';
+    return num(this.all(`SELECT COUNT(*) FROM generations WHERE ts >= ? AND ts < ? AND ${UNCOSTED_WHERE} ${origin}`, [iso(r.from), iso(r.to)])[0][0]);
   }
 
   /**
@@ -232,11 +247,11 @@ export class LedgerQueries {
       this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), SUM(cost) FROM roll_day_dim
         WHERE dim = ? AND day >= ? AND day < ? GROUP BY k1, k2`, [dim, ...full.map(dayKey)]).forEach(add);
     }
-    const { keys, where } = DIMENSION_SQL[dim];
+    const { keys, where, from = 'generations' } = DIMENSION_SQL[dim];
     for (const [a, b] of edges) {
       this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
         TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
-        FROM generations WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
+        FROM ${from} WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
     }
     return groups;
   }
@@ -298,6 +313,7 @@ export class LedgerQueries {
     const end = now + 1;
     const viaExtension = addCounts(emptyTotals(), this.all(`SELECT ${RAW_COUNTS} FROM generations
       WHERE ts >= ? AND ts < ? AND origin = 'extension'`, [iso(dayStart), iso(end)])[0]);
+    viaExtension.uncosted = this.uncostedCount({ from: dayStart, to: end }, { viaExtension: true });
     return {
       today: this.summary({ from: dayStart, to: end }),
       month: this.summary({ from: monthStart, to: end }),
@@ -326,6 +342,12 @@ export class LedgerQueries {
     return rows.map((v) => Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration);
   }
 
+  /** When the oldest row still `pending` was sent (the status index); null when none is. */
+  oldestPending(): string | null {
+    const v = this.all(`SELECT MIN(ts) FROM generations WHERE status = 'pending'`, [])[0][0];
+    return typeof v === 'string' ? v : null;
+  }
+
   /** The row of one generation id (the look-up's side-by-side view); null when the ledger has none. */
   byGenerationId(generationId: string): StoredGeneration | null {
     const cols = GENERATION_COLUMNS.join(', ');
@@ -333,17 +355,18 @@ export class LedgerQueries {
     return v ? (Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration) : null;
   }
 
-  // Dashboard breakdowns (breakdowns.ts): per local day and model, per chat session, per tag.
+  // Dashboard breakdowns: per local day and model (breakdowns.ts), per chat session and per tag (roll_day_dim).
   dailyByModel(range: RangeInput, tz: TimeZoneSpec = 'utc'): ModelDay[] {
     return dailyByModel((sql, p) => this.all(sql, p), this.boundedRange(range), this.offsets(tz));
   }
 
   bySession(range: RangeInput, limit = 20): KeyedTotals[] {
-    return bySession((sql, p) => this.all(sql, p), this.boundedRange(range), limit);
+    return topKeyed(this.dimension('ses', range).values(), limit);
   }
 
+  /** A request with several tags counts for each of them. */
   byTag(range: RangeInput, limit = 20): KeyedTotals[] {
-    return byTag((sql, p) => this.all(sql, p), this.boundedRange(range), limit);
+    return topKeyed(this.dimension('tag', range).values(), limit);
   }
 
   /** Everything the dashboard shows for one range, in one call. */

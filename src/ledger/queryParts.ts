@@ -19,9 +19,33 @@ export interface Totals {
   cachedTokens: number;
   /** prompt + completion (reasoning and cached tokens are parts of those). */
   totalTokens: number;
-  /** USD; requests with an unknown cost count as 0. */
+  /** USD of the requests whose cost is known; see `uncosted` for the others. */
   cost: number;
   avgCostPerRequest: number | null;
+  /**
+   * Requests possibly billed whose cost is not known (yet): `cost` is then a lower bound. Counted
+   * from raw rows (UNCOSTED_WHERE) by `summary` and `budgetTotals` only; absent elsewhere.
+   */
+  uncosted?: number;
+}
+
+/**
+ * Rows OpenRouter may have billed with no cost recorded: a generation id is known, or the call got
+ * far enough (success, still pending, interrupted) to be billed. Errors and cancels before any id
+ * cost nothing.
+ */
+export const UNCOSTED_WHERE = `total_cost IS NULL AND (generation_id IS NOT NULL OR status IN ('success','pending','interrupted'))`;
+
+/**
+ * A partial index `ON generations (ts) WHERE total_cost IS NULL` under this name makes counting
+ * UNCOSTED_WHERE cost O(rows without a cost) instead of O(rows in the range): SQLite picks it for
+ * the count by itself, and the CLI's file reader scans it when the file has it.
+ */
+export const UNCOSTED_INDEX = 'idx_generations_uncosted';
+
+/** UNCOSTED_WHERE for one row in JS (readers of the file without SQL). */
+export function isUncosted(row: { total_cost: number | null; generation_id: string | null; status: string }): boolean {
+  return row.total_cost === null && (row.generation_id !== null || row.status === 'success' || row.status === 'pending' || row.status === 'interrupted');
 }
 
 export type Row = SqlValue[];
@@ -60,11 +84,17 @@ export const MODEL = 'COALESCE(model_used, model_requested)';
 const SUCCESS_LATENCY = `CASE WHEN status = 'success' THEN latency_ms END`;
 export const RAW_LATENCY_SUMS = `COUNT(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY} * ${SUCCESS_LATENCY})`;
 const ERROR_TYPE = `COALESCE(error_code, CASE WHEN http_status IS NOT NULL THEN 'HTTP ' || http_status ELSE status END)`;
-export type Dimension = 'user' | 'wsb' | 'err';
+export type Dimension = 'user' | 'wsb' | 'ses' | 'tag' | 'err';
 /** The raw-row equivalent of each `roll_day_dim` dimension (must match rollups.RollupDelta.add). */
-export const DIMENSION_SQL: Record<Dimension, { keys: string; where: string }> = {
+export const DIMENSION_SQL: Record<Dimension, { keys: string; where: string; from?: string }> = {
   user: { keys: `COALESCE(user_id, ''), ''`, where: '' },
   wsb: { keys: `COALESCE(workspace, ''), COALESCE(git_branch, '')`, where: '' },
+  ses: { keys: `COALESCE(chat_session, ''), ''`, where: '' },
+  tag: {
+    keys: `t.value, ''`,
+    from: 'generations, json_each(generations.tags) AS t',
+    where: `AND generations.tags IS NOT NULL AND json_valid(generations.tags) AND json_type(generations.tags) = 'array' AND t.type = 'text'`,
+  },
   err: { keys: `${MODEL}, ${ERROR_TYPE}`, where: `AND status IN ('error','timeout')` },
 };
 

@@ -10,8 +10,9 @@
  * - `roll_day_model` / `roll_month_model`: per UTC day (month) and model, with latency sums
  *   (mean, stdev) and a log-bucketed latency histogram (percentiles within ±4.5%, see
  *   histogram.ts). Months let a year-long range read hundreds of rows instead of thousands.
- * - `roll_day_dim`: per UTC day, requests/cost by user, by workspace + git branch, and error
- *   counts by model + error type.
+ * - `roll_day_dim`: per UTC day, requests/cost by user, by workspace + git branch, by chat
+ *   session, by tag (a request with several tags counts for each), and error counts by model +
+ *   error type.
  */
 import type { Database, SqlValue, Statement } from './sqljs';
 import { decodeHistogram, encodeHistogram, latencyBucket } from './histogram';
@@ -27,14 +28,28 @@ export type RollupSource = Pick<
   StoredGeneration,
   | 'ts' | 'model_used' | 'model_requested' | 'status' | 'prompt_tokens' | 'completion_tokens'
   | 'reasoning_tokens' | 'cached_tokens' | 'total_cost' | 'latency_ms' | 'user_id' | 'workspace'
-  | 'git_branch' | 'error_code' | 'http_status'
+  | 'git_branch' | 'error_code' | 'http_status' | 'chat_session' | 'tags'
 >;
 
 export const ROLLUP_SOURCE_COLUMNS = [
   'ts', 'model_used', 'model_requested', 'status', 'prompt_tokens', 'completion_tokens',
   'reasoning_tokens', 'cached_tokens', 'total_cost', 'latency_ms', 'user_id', 'workspace',
-  'git_branch', 'error_code', 'http_status',
+  'git_branch', 'error_code', 'http_status', 'chat_session', 'tags',
 ] as const satisfies readonly (keyof RollupSource)[];
+
+/**
+ * The tags a row is counted under: the text elements of its JSON list, repeats included — what
+ * `json_each` yields for the same row in queryParts.DIMENSION_SQL.tag.
+ */
+export function tagValues(tags: string | null): string[] {
+  if (tags === null) return [];
+  try {
+    const list: unknown = JSON.parse(tags);
+    return Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
 
 export function isErrorStatus(status: string): boolean {
   return (ERROR_STATUSES as readonly string[]).includes(status);
@@ -104,6 +119,8 @@ export class RollupDelta {
     apply(entry(this.models, JSON.stringify(['month', day.slice(0, 7), model])), true);
     apply(entry(this.dims, JSON.stringify([day, 'user', row.user_id ?? '', ''])), false);
     apply(entry(this.dims, JSON.stringify([day, 'wsb', row.workspace ?? '', row.git_branch ?? ''])), false);
+    apply(entry(this.dims, JSON.stringify([day, 'ses', row.chat_session ?? '', ''])), false);
+    for (const tag of tagValues(row.tags)) apply(entry(this.dims, JSON.stringify([day, 'tag', tag, ''])), false);
     if (isError) apply(entry(this.dims, JSON.stringify([day, 'err', model, errorType(row)])), false);
   }
 

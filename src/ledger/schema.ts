@@ -16,11 +16,16 @@
  *     each row still pending, so a later window can tell a dead writer's rows from a live one's.
  *     The CHECK is widened in place (writable_schema: the documented way to change a CHECK
  *     without rewriting the table), so the migration costs nothing at a million rows.
+ * v4: `roll_day_dim` also counts per chat session (`ses`) and per tag (`tag`), so the
+ *     dashboard's session and tag tables read rollups instead of every raw row of the range.
+ *     The migration adds both from the existing rows in two aggregate statements. A partial index
+ *     on the few rows without a cost keeps "N requests of unknown cost" a lookup, not a scan.
  */
 import type { Database } from './sqljs';
 import { rebuildRollups } from './rollups';
+import { UNCOSTED_INDEX } from './queryParts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const V1 = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -187,6 +192,22 @@ function migrateToV3(db: Database): void {
   db.exec('CREATE TABLE pending_owner (uid TEXT PRIMARY KEY, writer_id TEXT NOT NULL) WITHOUT ROWID');
 }
 
+/** The same contributions as rollups.RollupDelta.add for `ses` and `tag`, computed by SQLite in one pass each. */
+const V4_SESSION_TAG_ROLLUPS = `
+DELETE FROM roll_day_dim WHERE dim IN ('ses', 'tag');
+INSERT INTO roll_day_dim
+  SELECT substr(ts, 1, 10), 'ses', COALESCE(chat_session, ''), '', COUNT(*),
+    SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
+  FROM generations GROUP BY 1, 3;
+INSERT INTO roll_day_dim
+  SELECT substr(g.ts, 1, 10), 'tag', t.value, '', COUNT(*),
+    SUM(CASE WHEN g.status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(g.prompt_tokens) + TOTAL(g.completion_tokens), TOTAL(g.total_cost)
+  FROM generations AS g, json_each(g.tags) AS t
+  WHERE g.tags IS NOT NULL AND json_valid(g.tags) AND json_type(g.tags) = 'array' AND t.type = 'text'
+  GROUP BY 1, 3;
+CREATE INDEX ${UNCOSTED_INDEX} ON generations (ts) WHERE total_cost IS NULL;
+`;
+
 /** MIGRATIONS[i] takes a file from version i to i + 1. */
 export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   (db) => db.exec(V1),
@@ -195,6 +216,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
     rebuildRollups(db);
   },
   migrateToV3,
+  (db) => db.exec(V4_SESSION_TAG_ROLLUPS),
 ];
 
 export class LedgerVersionError extends Error {

@@ -210,14 +210,15 @@ export class Ledger {
 
   /**
    * Records one request; resolves with its uid once it is durable (the existing uid for a known
-   * generation id). A `pending` row (written before the request is sent) is owned by this
+   * generation id). With `input.uid` already in the ledger (a retry whose first reply was lost)
+   * nothing is added and that uid is returned. A `pending` row (written before the request is sent) is owned by this
    * window until `finishGeneration`; if this window dies first, the next one marks it interrupted.
    */
   async appendGeneration(input: GenerationInput): Promise<string> {
     const row = normalizeGeneration(input, 'extension');
     const owner = row.status === 'pending' ? { owner: this.writerId } : {};
     const inserted = await this.write<number>({ k: 'gen', rows: [row], ...owner });
-    if (inserted === 1 || row.generation_id === null) return row.uid;
+    if (inserted === 1 || row.generation_id === null || this.ldb.findGeneration(row.uid, null)) return row.uid;
     return this.ldb.findGeneration(null, row.generation_id)?.uid ?? row.uid;
   }
 

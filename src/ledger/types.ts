@@ -21,6 +21,12 @@ export type BackfillState = 'pending' | 'done' | 'abandoned' | 'none';
 
 /** One request, as the chat (or an import) hands it to the ledger. */
 export interface GenerationInput {
+  /**
+   * The row's id, chosen by the caller (`newUid()`) so that a retried write after a lost reply
+   * targets the same row: appending a uid the ledger already has is a no-op returning it.
+   * Absent: the ledger creates one.
+   */
+  uid?: string;
   /** OpenRouter's id; absent for requests that failed before OpenRouter assigned one. */
   generationId?: string | null;
   /** When the request was sent: ISO-8601 (any offset; stored as UTC `…Z`) or epoch ms. */

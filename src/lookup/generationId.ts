@@ -26,3 +26,13 @@ export function embeddedTime(id: string): number | undefined {
   const m = /^gen-(\d{9,11})-/.exec(id);
   return m ? Number(m[1]) * 1000 : undefined;
 }
+
+/**
+ * The generation on OpenRouter's Logs page. OpenRouter documents that the page filters by
+ * generation id and keeps its filters in the URL, and shows its own filters as snake_case query
+ * parameters (`/logs?api_key_hash=…`, `/logs?tab=sessions&session_id=…`); the name of the
+ * generation filter itself is not documented — `generation_id` is the form seen in use.
+ */
+export function openRouterLogsUrl(id: string): string {
+  return `https://openrouter.ai/logs?generation_id=${encodeURIComponent(id)}`;
+}

@@ -15,13 +15,11 @@ import type { Logger } from '../util/logger';
 import { formatUsd } from '../util/money';
 import { buildDetailsMarkdown } from './detailsDocument';
 import { fetchGeneration, requestTime, type LookupResult } from './fetchGeneration';
-import { parseGenerationId } from './generationId';
+import { openRouterLogsUrl, parseGenerationId } from './generationId';
 import type { GenerationNode } from '../views/generations/generationsTree';
 
 export const DOCUMENT_SCHEME = 'openrouter-ledger';
 const CHAT_SCHEME = 'openrouter-chat';
-/** OpenRouter's request log; the id narrows it to one generation. */
-const LOGS_URL = 'https://openrouter.ai/logs';
 const RECENT_IN_PICKER = 30;
 /** An id in running text ends with a letter or digit (the transcript's Markdown `_` is not part of it). */
 const CHAT_ID_PATTERN = /\bgen-[A-Za-z0-9]+(?:[-_.:][A-Za-z0-9]+)*/g;
@@ -137,7 +135,7 @@ export class LookupController extends Disposable {
 
   private async openOnOpenRouter(target: Target): Promise<void> {
     const id = await this.idOf(target);
-    if (id) await vscode.env.openExternal(vscode.Uri.parse(`${LOGS_URL}?id=${encodeURIComponent(id)}`));
+    if (id) await vscode.env.openExternal(vscode.Uri.parse(openRouterLogsUrl(id), true));
   }
 
   /** Re-reads `/generation` and writes its exact figures into the ledger row. */

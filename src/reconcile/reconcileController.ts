@@ -1,23 +1,21 @@
 /**
  * "OpenRouter: Sync Activity" and "OpenRouter: Reconcile Ledger", and the quiet reconciliation
  * after every activity sync (the daily one too). The work is vscode-free (activitySync.ts,
- * reconcile.ts, report.ts); this module talks to the user and hands the differing days to the
- * generations tree.
+ * reconcile.ts, reconciler.ts, report.ts); this module talks to the user and runs the daily
+ * check on a timer.
  */
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import type { Ledger } from '../ledger';
 import type { KeyStore } from '../keys/keyStore';
 import { keyHash } from '../keys/keyHash';
-import { maskKey } from '../keys/mask';
 import type { OpenRouterClient } from '../openrouter/client';
 import { Disposable, toDisposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import type { GeneratedDocuments } from '../lookup/lookupController';
-import { activityWindow, syncActivity } from './activitySync';
-import { differingDays, reconcile, type Reconciliation } from './reconcile';
+import { syncActivity } from './activitySync';
+import { Reconciler } from './reconciler';
 import { buildReconcileReport } from './report';
-import { DAY_MS } from '../util/time';
 
 export interface ReconcileDeps {
   client(): Pick<OpenRouterClient, 'getActivity' | 'getGeneration'>;
@@ -40,10 +38,24 @@ const CHECK_EVERY_MS = 60 * 60 * 1000;
 const FIRST_CHECK_MS = 30_000;
 
 export class ReconcileController extends Disposable {
-  private running: Promise<Reconciliation | undefined> | undefined;
+  private readonly reconciler: Reconciler;
 
   constructor(private readonly deps: ReconcileDeps) {
     super();
+    this.reconciler = new Reconciler({
+      client: deps.client,
+      ledger: deps.ledger,
+      keys: async () => {
+        const [management, apiKey] = await Promise.all([deps.keys.get('management'), deps.keys.get('inference')]);
+        return { management, apiKey };
+      },
+      lastRunAt: () => deps.globalState.get<number>(RECONCILED_AT_KEY, 0),
+      setLastRunAt: (at) => deps.globalState.update(RECONCILED_AT_KEY, at),
+      onChanged: deps.onChanged,
+      onDifferingDays: deps.onDifferingDays,
+      logger: deps.logger,
+      t: vscode.l10n.t,
+    });
     const command = (id: string, name: string, run: () => Promise<void>) =>
       this.register(
         vscode.commands.registerCommand(id, async () => {
@@ -64,24 +76,17 @@ export class ReconcileController extends Disposable {
 
   /** Once a day with both keys: sync the key's activity and reconcile quietly (badges, no document). */
   private async dailyInBackground(): Promise<void> {
-    if (Date.now() - this.deps.globalState.get<number>(RECONCILED_AT_KEY, 0) < DAY_MS) return;
-    const [management, apiKey] = await Promise.all([this.deps.keys.get('management'), this.deps.keys.get('inference')]);
-    if (!management || !apiKey) return;
     try {
-      await this.deps.globalState.update(RECONCILED_AT_KEY, Date.now());
-      // The account-wide rows are LedgerService's daily sync; this adds the key in use here.
-      await syncActivity(this.deps.client(), await this.deps.ledger(), keyHash(apiKey), { account: false });
-      this.deps.onChanged();
-      await this.afterSync();
+      await this.reconciler.dailyTick();
     } catch (err) {
-      this.deps.logger.warn(`daily activity sync of the key in use failed: ${this.deps.describeError(err)}`);
+      this.deps.logger.warn(`daily activity sync and reconciliation of the key in use failed: ${this.deps.describeError(err)}`);
     }
   }
 
   /** After an activity sync: reconcile quietly, update the badges. */
   private async afterSync(): Promise<void> {
     try {
-      await this.run();
+      await this.reconciler.run();
     } catch (err) {
       this.deps.logger.warn(`background reconciliation failed: ${this.deps.describeError(err)}`);
     }
@@ -127,35 +132,9 @@ export class ReconcileController extends Disposable {
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reconciling the ledger with OpenRouter…') },
       async () => {
         await syncActivity(this.deps.client(), await this.deps.ledger(), keyHash(keys.apiKey));
-        return this.run();
+        return this.reconciler.run();
       },
     );
     if (report) await this.deps.documents.show(`Reconciliation ${report.from} to ${report.to}`, buildReconcileReport(report, vscode.l10n.t));
-  }
-
-  /** One reconciliation at a time; a second request joins the running one. */
-  private run(): Promise<Reconciliation | undefined> {
-    this.running ??= this.reconcileNow().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async reconcileNow(): Promise<Reconciliation | undefined> {
-    const apiKey = await this.deps.keys.get('inference');
-    if (!apiKey) return undefined;
-    const ledger = await this.deps.ledger();
-    const result = await reconcile({
-      client: this.deps.client(),
-      ledger,
-      keyLabel: maskKey(apiKey),
-      keyHash: keyHash(apiKey),
-      days: activityWindow(Date.now()),
-      t: vscode.l10n.t,
-    });
-    this.deps.logger.info(
-      `reconciliation ${result.from}..${result.to}: ${result.priced} priced, ${result.unpriced.length} unpriceable, ${result.comparisons.filter((c) => c.kind !== 'match').length} differences`,
-    );
-    if (result.priced > 0) this.deps.onChanged();
-    this.deps.onDifferingDays(differingDays(result.comparisons, vscode.l10n.t));
-    return result;
   }
 }

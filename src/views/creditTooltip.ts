@@ -42,9 +42,16 @@ export function relativeAge(ms: number, t: Translate): string {
   return d === 1 ? t('1 day ago') : t('{0} days ago', d);
 }
 
-/** Markdown-escapes text that comes from outside (key labels, error messages). */
+/** `$(name)` / `$(name~modifier)`: what VS Code draws as an icon in a Markdown string with theme icons on. */
+const THEME_ICON = /\$\([A-Za-z0-9-]+(?:~[A-Za-z]+)?\)/g;
+
+/**
+ * Markdown-escapes text that comes from outside (key labels, error messages). The tooltip renders
+ * theme icons, so `$(…)` is escaped too, as VS Code's own `appendText` does: a backslash before the
+ * `$` (itself escaped for Markdown) leaves `\$(…)` after parsing, which is drawn as plain text.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`);
+  return text.replace(THEME_ICON, (icon) => `\\${icon}`).replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`);
 }
 
 const money = (n: number | null | undefined) => (n === null || n === undefined ? '—' : formatUsd(n));

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import type { LedgerConfig } from '../config';
 import type { Ledger } from '../ledger';
-import { keyHash } from '../keys/keyHash';
+import { keyInUse } from '../keys/keyHash';
 import type { KeyStore } from '../keys/keyStore';
 import { LookupController } from '../lookup/lookupController';
 import type { OpenRouterClient } from '../openrouter/client';
@@ -30,20 +30,22 @@ export interface SidebarDeps {
   globalState: vscode.Memento;
   logger: Logger;
   describeError(err: unknown): string;
+  /** The masked label of the credit poller's last `GET /key` (the API key's own record), when read. */
+  lastReadKeyLabel(): string | undefined;
 }
 
 export class Sidebar extends Disposable {
   constructor(deps: SidebarDeps) {
     super();
-    const inUseHash = async () => {
+    const inUseKey = async () => {
       const key = await deps.keys.get('inference');
-      return key ? keyHash(key) : undefined;
+      return key ? keyInUse(key, deps.lastReadKeyLabel()) : undefined;
     };
     const keysTree = this.register(
       new KeysTreeProvider(
         {
           listKeys: (includeDisabled) => deps.client().listApiKeys({ includeDisabled }),
-          inUseHash,
+          inUseKey,
           hasManagementKey: async () => !!(await deps.keys.get('management')),
           describeError: deps.describeError,
           pollSeconds: () => deps.config().pollIntervalSeconds,
@@ -51,7 +53,7 @@ export class Sidebar extends Disposable {
         deps.logger,
       ),
     );
-    for (const d of registerKeyActions({ client: deps.client, keys: deps.keys, tree: keysTree, inUseHash, logger: deps.logger, describeError: deps.describeError })) {
+    for (const d of registerKeyActions({ client: deps.client, keys: deps.keys, tree: keysTree, inUseKey, logger: deps.logger, describeError: deps.describeError })) {
       this.register(d);
     }
 

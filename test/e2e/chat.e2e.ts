@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../simulator';
 import { VsCodeSession } from './harness/session';
+import { ledgerRows } from './harness/ledgerFile';
 import { eventually } from './harness/wait';
-import { loadSqlJs } from '../../src/ledger/sqljs';
 
 const MODEL = 'openai/gpt-4o-mini';
 const QUESTION = 'What is a ledger for';
@@ -27,20 +27,7 @@ interface LedgerRow {
   streamed: number | null;
 }
 
-async function readLedgerRows(file: string): Promise<LedgerRow[]> {
-  const SQL = await loadSqlJs(path.resolve('node_modules/sql.js/dist/sql-wasm.wasm'));
-  const db = new SQL.Database(readFileSync(file));
-  try {
-    const result = db.exec(
-      'SELECT generation_id, model_requested, model_used, status, total_cost, cost_source, prompt_text, prompt_hash, streamed FROM generations ORDER BY ts',
-    );
-    if (!result.length) return [];
-    const { columns, values } = result[0];
-    return values.map((v) => Object.fromEntries(columns.map((c, i) => [c, v[i]])) as unknown as LedgerRow);
-  } finally {
-    db.close();
-  }
-}
+const LEDGER_COLUMNS = ['generation_id', 'model_requested', 'model_used', 'status', 'total_cost', 'cost_source', 'prompt_text', 'prompt_hash', 'streamed'];
 
 describe('audited chat in VS Code', () => {
   let simulator: Simulator;
@@ -73,6 +60,8 @@ describe('audited chat in VS Code', () => {
     const { workbench } = session;
     await workbench.runCommand('OpenRouter: Chat');
     await workbench.pickQuickPickItem(MODEL);
+    // The picker's widget turns into the question box: typing earlier lands in the closing picker.
+    await workbench.waitForInputBoxPrompt(/Ask anything/);
     await workbench.fillInputBox(QUESTION);
     const text = await eventually(async () => {
       const shown = await workbench.readActiveEditorText();
@@ -89,7 +78,7 @@ describe('audited chat in VS Code', () => {
     const file = path.join(session.globalStorageDir, 'ledger.sqlite');
     const rows = await eventually(async () => {
       assert.ok(existsSync(file), 'ledger.sqlite exists in the extension global storage');
-      const found = await readLedgerRows(file);
+      const found = await ledgerRows<LedgerRow>(file, LEDGER_COLUMNS);
       assert.equal(found.length, 1);
       assert.equal(found[0].cost_source, 'generation', 'completed from /generation');
       return found;

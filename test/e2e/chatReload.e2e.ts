@@ -6,28 +6,15 @@
  * exact cost. Real VS Code (code-server + Chromium), the packaged VSIX, the simulator.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../simulator';
 import { VsCodeSession } from './harness/session';
+import { ledgerRows } from './harness/ledgerFile';
 import { eventually } from './harness/wait';
-import { loadSqlJs } from '../../src/ledger/sqljs';
 
 const MODEL = 'openai/gpt-4o-mini';
-
-async function ledgerRows(file: string): Promise<Record<string, unknown>[]> {
-  const SQL = await loadSqlJs(path.resolve('node_modules/sql.js/dist/sql-wasm.wasm'));
-  const db = new SQL.Database(readFileSync(file));
-  try {
-    const result = db.exec('SELECT generation_id, status, total_cost, cost_source, completion_tokens FROM generations');
-    if (!result.length) return [];
-    const { columns, values } = result[0];
-    return values.map((v) => Object.fromEntries(columns.map((c, i) => [c, v[i]])));
-  } finally {
-    db.close();
-  }
-}
 
 describe('a window reloaded mid-answer', () => {
   let simulator: Simulator;
@@ -61,6 +48,8 @@ describe('a window reloaded mid-answer', () => {
     const { workbench } = session;
     await workbench.runCommand('OpenRouter: Chat');
     await workbench.pickQuickPickItem(MODEL);
+    // The picker's widget turns into the question box: typing earlier lands in the closing picker.
+    await workbench.waitForInputBoxPrompt(/Ask anything/);
     await workbench.fillInputBox('Tell me a long story [[tokens:600]]');
     await eventually(async () => assert.match(await workbench.readActiveEditorText(), /You said: Tell me/), 30_000);
     assert.equal(simulator.generations().length, 0, 'still streaming: nothing billed yet');
@@ -79,7 +68,7 @@ describe('a window reloaded mid-answer', () => {
     const file = path.join(session.globalStorageDir, 'ledger.sqlite');
     const [row] = await eventually(async () => {
       assert.ok(existsSync(file));
-      const rows = await ledgerRows(file);
+      const rows = await ledgerRows(file, ['generation_id', 'status', 'total_cost', 'cost_source', 'completion_tokens']);
       assert.equal(rows.length, 1, 'exactly one row for the one call');
       assert.equal(rows[0].cost_source, 'generation', 'priced from /generation after the reload');
       return rows;

@@ -1,12 +1,14 @@
 /**
  * Issue 8 end to end: the Spend Dashboard and the sidebar cost view in code-server against a
  * 100k-row ledger (imported before VS Code starts) and the simulator. Checks painted chart
- * canvases, KPI values equal to what the imported rows imply, a theme switch, a model id with
- * markup shown as text and running nothing, the cost view picking up a new chat, and the panel
+ * canvases, KPI values equal to what the imported rows imply, an export button writing the
+ * selected range, the "whole account" source showing OpenRouter's Analytics figures, light and
+ * high-contrast theme switches, the status-bar tooltip link, a model id with markup shown as text
+ * and running nothing, the cost view picking up a new chat and opening its look-up, and the panel
  * coming back after a window reload. Prints the two timings the issue asks for.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +26,16 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 const BULK_MODELS = ['openai/gpt-4o', 'anthropic/claude-sonnet-4', 'openai/gpt-4o-mini'];
 const CHART_IDS = ['daily', 'share', 'cumulative', 'hourly', 'latency', 'errors'];
+/**
+ * OpenRouter's own accounting for the account (seeded activity, which the simulator's Analytics
+ * API aggregates): inside the 7-day range $1.25 + $0.50 = $1.75 over 5 + 2 = 7 requests and
+ * 1,200 + 300 = 1,500 tokens; the 20-days-ago row lies outside it. None of it is in the ledger.
+ */
+const ACCOUNT_ACTIVITY = [
+  { daysAgo: 1, model: 'openai/gpt-4o', usage: 1.25, requests: 5, promptTokens: 1000, completionTokens: 200 },
+  { daysAgo: 3, model: 'anthropic/claude-sonnet-4', usage: 0.5, requests: 2, promptTokens: 250, completionTokens: 50 },
+  { daysAgo: 20, model: 'openai/gpt-4o', usage: 7, requests: 70, promptTokens: 7000, completionTokens: 700 },
+];
 
 /** One imported request per minute back from `end`, each costing ROW_COST. */
 async function importBulkLedger(globalStorage: string, end: number): Promise<void> {
@@ -42,11 +54,31 @@ async function importBulkLedger(globalStorage: string, end: number): Promise<voi
   assert.equal(report.imported, ROWS);
 }
 
+/** Start of the last `days` UTC days including today (the machine runs code-server in UTC). */
+function startOfLastDays(days: number, now: number): number {
+  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+  return today - (days - 1) * DAY;
+}
+
 /** Rows of the bulk import inside the last `days` UTC days including today (the 30 d preset is the default range). */
 function rowsInLastDays(days: number, end: number, now: number): number {
-  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
-  const from = today - (days - 1) * DAY;
-  return Math.min(ROWS, Math.floor((end - from) / MINUTE) + 1);
+  return Math.min(ROWS, Math.floor((end - startOfLastDays(days, now)) / MINUTE) + 1);
+}
+
+/**
+ * A dollar amount shown in cents equals `expected` to the cent. Within half a cent: a sum such as
+ * 42,955 × $0.001 sits exactly on a half cent, which the ledger's floating-point total rounds
+ * either way.
+ */
+function assertShowsUsd(shown: string, expected: number): void {
+  assert.match(shown, /^\$[\d,]+\.\d{2}$/);
+  const value = Number(shown.replace(/[$,]/g, ''));
+  assert.ok(Math.abs(value - expected) <= 0.005 + 1e-9, `${shown} shown for $${expected}`);
+}
+
+/** A canvas as an image, to tell whether it was redrawn. */
+function canvasImage(frame: Frame, id: string): Promise<string> {
+  return frame.evaluate((canvasId) => (document.getElementById(canvasId) as HTMLCanvasElement).toDataURL(), id);
 }
 
 async function frameWith(session: VsCodeSession, selector: string): Promise<Frame> {
@@ -70,16 +102,18 @@ function paintedPixels(frame: Frame, id: string): Promise<number> {
   }, id);
 }
 
-async function pickColorTheme(session: VsCodeSession, label: RegExp): Promise<void> {
+/** Picks a colour theme by its label, typed first: the list is virtualised and high contrast themes sit at its end. */
+async function pickColorTheme(session: VsCodeSession, label: string): Promise<void> {
   await session.workbench.runCommand('Preferences: Color Theme');
+  await session.page.locator('.quick-input-widget .quick-input-box input').fill(label);
   await session.workbench.pickQuickPickItem(label);
 }
 
 async function saveScreenshot(session: VsCodeSession, name: string): Promise<void> {
   const shot = await session.screenshot(name);
   if (process.env.E2E_UPDATE_SCREENSHOTS) {
-    mkdirSync(path.join(repoRoot, 'media', 'screenshots'), { recursive: true });
-    copyFileSync(shot, path.join(repoRoot, 'media', 'screenshots', `${name}.png`));
+    mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
+    copyFileSync(shot, path.join(repoRoot, 'docs', 'screenshots', `${name}.png`));
   }
 }
 
@@ -90,6 +124,7 @@ describe('spend dashboard and cost view in VS Code', () => {
 
   before(async () => {
     simulator = await startSimulator({ totalCredits: 25, generationDelayMs: 300, streamChunkDelayMs: 10 });
+    simulator.seedActivity(ACCOUNT_ACTIVITY);
     session = await VsCodeSession.start({
       name: 'dashboard',
       settings: {
@@ -149,7 +184,7 @@ describe('spend dashboard and cost view in VS Code', () => {
     const spend = (await frame.innerText('[data-value="spend"]')).trim();
     const requests = (await frame.innerText('[data-value="requests"]')).trim();
     assert.equal(requests, expected.toLocaleString('en-US'));
-    assert.equal(spend, formatUsd(expected * ROW_COST));
+    assertShowsUsd(spend, expected * ROW_COST);
     assert.equal((await frame.innerText('[data-value="tokens"]')).trim(), (expected * 150).toLocaleString('en-US'));
     assert.equal((await frame.innerText('[data-value="spendable"]')).trim(), '$25.00');
     assert.equal((await frame.innerText('[data-value="errorRate"]')).trim(), '0%');
@@ -159,13 +194,64 @@ describe('spend dashboard and cost view in VS Code', () => {
     await frame.click('vscode-option[value="7d"]');
     const week = rowsInLastDays(7, bulkEnd, Date.now());
     await eventually(async () => assert.equal((await frame.innerText('[data-value="requests"]')).trim(), week.toLocaleString('en-US')), 10_000);
-    assert.equal((await frame.innerText('[data-value="spend"]')).trim(), formatUsd(week * ROW_COST));
+    assertShowsUsd((await frame.innerText('[data-value="spend"]')).trim(), week * ROW_COST);
+  });
+
+  it('exports the selected range from its export button into the file chosen in the save dialog', async () => {
+    const { workbench, page } = session;
+    const frame = await frameWith(session, '#kpis');
+    const from = startOfLastDays(7, Date.now());
+    const expected = rowsInLastDays(7, bulkEnd, Date.now());
+    await frame.click('#range');
+    await frame.click('vscode-option[value="7d"]');
+    await eventually(async () => assert.equal((await frame.innerText('[data-value="requests"]')).trim(), expected.toLocaleString('en-US')), 10_000);
+    await frame.click('vscode-button[data-export="json"]');
+    // code-server's save dialog is VS Code's simple file dialog: a quick input holding the path.
+    const target = path.join(session.dirs.root, 'dashboard-export-7d.json');
+    const box = page.locator('.quick-input-widget .quick-input-box input');
+    await box.waitFor({ state: 'visible', timeout: 15_000 });
+    await eventually(async () => assert.match(await box.inputValue(), /openrouter-ledger-\d{4}-\d{2}-\d{2}\.json$/), 10_000);
+    await workbench.fillInputBox(target, { submit: false });
+    // A path in another folder: the first Enter moves the dialog to that folder, the next one saves.
+    for (let attempt = 0; attempt < 4 && (await box.isVisible()); attempt++) {
+      assert.ok((await box.inputValue()).endsWith('dashboard-export-7d.json'), await box.inputValue());
+      await page.keyboard.press('Enter');
+      await box.waitFor({ state: 'hidden', timeout: 3_000 }).catch(() => undefined);
+    }
+    assert.equal(await box.isVisible(), false, 'the save dialog accepted the path');
+    const note = await workbench.waitForNotification(/Exported [\d,]+ request\(s\) to/, 60_000);
+    assert.ok(note.includes(`Exported ${expected} request(s) to ${target}`), note);
+    const exported = JSON.parse(readFileSync(target, 'utf8')) as { range: { from: string | null }; rows: { ts: string; generation_id: string }[] };
+    assert.equal(exported.range.from, new Date(from).toISOString(), 'the file covers the dashboard’s 7-day range');
+    assert.equal(exported.rows.length, expected);
+    assert.ok(exported.rows.every((r) => r.ts >= new Date(from).toISOString()), 'no row from before the range');
+    assert.ok(exported.rows.some((r) => r.generation_id === 'gen-bulk-0'), 'the newest imported row is in the file');
+    await workbench.runCommand('Notifications: Clear All Notifications');
+  });
+
+  it('switches to the whole account and shows OpenRouter’s Analytics figures for the range', async () => {
+    const frame = await frameWith(session, '#kpis');
+    await frame.click('#source');
+    await frame.click('vscode-option[value="account"]');
+    await eventually(async () => assert.equal((await frame.innerText('[data-value="spend"]')).trim(), '$1.75'), 15_000);
+    assert.equal((await frame.innerText('[data-value="requests"]')).trim(), '7');
+    assert.equal((await frame.innerText('[data-value="tokens"]')).trim(), '1,500');
+    // Analytics answered, so no notice says it failed or fell back to daily activity.
+    const notices = await frame.innerText('.notices');
+    assert.match(notices, /OpenRouter reports whole UTC days/);
+    assert.doesNotMatch(notices, /could not be read|Without a management key/);
+    await saveScreenshot(session, 'dashboard-account');
+
+    await frame.click('#source');
+    await frame.click('vscode-option[value="ledger"]');
+    const week = rowsInLastDays(7, bulkEnd, Date.now());
+    await eventually(async () => assert.equal((await frame.innerText('[data-value="requests"]')).trim(), week.toLocaleString('en-US')), 15_000);
   });
 
   it('follows a switch to a light theme and back', async () => {
     const frame = await frameWith(session, '#kpis');
     const darkImage = await frame.evaluate(() => (document.getElementById('chart-daily') as HTMLCanvasElement).toDataURL());
-    await pickColorTheme(session, /^Light Modern$/);
+    await pickColorTheme(session, 'Light Modern');
     await eventually(async () => assert.ok(await frame.evaluate(() => document.body.classList.contains('vscode-light'))), 20_000);
     await eventually(async () => {
       const lightImage = await frame.evaluate(() => (document.getElementById('chart-daily') as HTMLCanvasElement).toDataURL());
@@ -173,8 +259,37 @@ describe('spend dashboard and cost view in VS Code', () => {
     }, 10_000);
     assert.ok((await paintedPixels(frame, 'chart-daily')) > 100);
     await saveScreenshot(session, 'dashboard-light');
-    await pickColorTheme(session, /^Dark Modern$/);
+    await pickColorTheme(session, 'Dark Modern');
     await eventually(async () => assert.ok(await frame.evaluate(() => document.body.classList.contains('vscode-dark'))), 20_000);
+  });
+
+  it('follows a switch to the high contrast theme and back', async () => {
+    const frame = await frameWith(session, '#kpis');
+    const darkImage = await canvasImage(frame, 'chart-daily');
+    const darkForeground = await frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim());
+    await pickColorTheme(session, 'Dark High Contrast');
+    await eventually(async () => assert.ok(await frame.evaluate(() => document.body.classList.contains('vscode-high-contrast'))), 20_000);
+    const contrastForeground = await frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-foreground').trim());
+    assert.notEqual(contrastForeground, darkForeground, 'the high contrast theme has its own colours');
+    await eventually(async () => assert.notEqual(await canvasImage(frame, 'chart-daily'), darkImage, 'the chart was redrawn in the high contrast colours'), 10_000);
+    for (const id of CHART_IDS) assert.ok((await paintedPixels(frame, `chart-${id}`)) > 100, `chart ${id} is drawn in high contrast`);
+    await saveScreenshot(session, 'dashboard-high-contrast');
+    await pickColorTheme(session, 'Dark Modern');
+    await eventually(async () => assert.ok(await frame.evaluate(() => !document.body.classList.contains('vscode-high-contrast') && document.body.classList.contains('vscode-dark'))), 20_000);
+  });
+
+  it('opens from the link in the status-bar tooltip', async () => {
+    const { workbench, page } = session;
+    await workbench.runCommand('View: Close All Editors');
+    await eventually(async () => {
+      for (const f of page.frames()) assert.equal(await f.$('#kpis').catch(() => null), null, 'the dashboard is closed');
+    }, 10_000);
+    await workbench.statusBarItem('openrouterLedger.credits').hover();
+    const link = page.locator('.workbench-hover a, .monaco-hover a').filter({ hasText: 'Open Spend Dashboard' }).first();
+    await link.waitFor({ state: 'visible', timeout: 15_000 });
+    await link.click();
+    const frame = await frameWith(session, '#kpis');
+    await eventually(async () => assert.ok((await paintedPixels(frame, 'chart-daily')) > 0), 15_000);
   });
 
   it('updates the cost view within a second of a chat, and shows a markup model id as text', async () => {
@@ -215,6 +330,26 @@ describe('spend dashboard and cost view in VS Code', () => {
       const cells = await dashboard.$$eval('#tables th[scope="row"]', (els) => els.map((e) => e.textContent));
       assert.ok(cells.includes(MARKUP_MODEL_ID), 'the dashboard lists the model id literally');
     }, 10_000);
+  });
+
+  it('opens the look-up details of a generation clicked in the cost view’s last five', async () => {
+    const billed = simulator.generations().find((g) => g.model === MARKUP_MODEL_ID);
+    assert.ok(billed, 'the chat made a generation');
+    const cost = await frameWith(session, '#cost-recent');
+    await cost.click(`#cost-recent a.generation[data-generation-id="${billed.id}"]`);
+    const details = await eventually(async () => {
+      for (let index = 0; index < 3; index++) {
+        const body = await session.workbench.webview({ extensionId: 'vscode.markdown-language-features', index }).locator('body').innerText({ timeout: 1_000 }).catch(() => '');
+        if (body.includes(`Generation ${billed.id}`) && body.includes('Provider attempts')) return body;
+      }
+      throw new Error('no look-up details on screen');
+    }, 30_000);
+    await session.screenshot('cost-view-lookup');
+    assert.match(details, /Provider\s+Acme\s+Acme/);
+    assert.ok(details.includes(formatUsd(billed.cost)), `cost ${formatUsd(billed.cost)} shown`);
+    // The reload below restores the panel that is in view: bring the dashboard back to the front.
+    await session.workbench.runCommand('OpenRouter: Open Spend Dashboard');
+    await frameWith(session, '#kpis');
   });
 
   it('comes back after the window is reloaded', async () => {

@@ -3,17 +3,21 @@
  * the simulator's keys — including one only on the second page of /keys — with the key in use
  * here first; a chat's generation appears in Recent Generations within 2 s; a generation is
  * looked up from the palette; a key is created (its secret shown once) and deleted from the
- * palette, and that secret is in no file afterwards. Screenshots of both trees go to the
- * artifacts and to docs/screenshots/ for the README.
+ * palette, and that secret is in no file afterwards. Another process writing the same ledger (the
+ * command line, as another window would) shows up live, its price too, and 120 more rows page in
+ * 50 at a time through "Load more…". Screenshots of both trees go to the artifacts, and with
+ * E2E_UPDATE_SCREENSHOTS=1 to docs/screenshots/ for the README.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../simulator';
 import { VsCodeSession } from './harness/session';
 import { eventually } from './harness/wait';
 import { formatUsd } from '../../src/util/money';
+import { buildCli, runCli } from '../unit/helpers/cliProcess';
 
 const MODEL = 'openai/gpt-4o-mini';
 const SEEDED_KEYS = 150;
@@ -21,6 +25,7 @@ const NEW_KEY = 'E2E temporary key';
 const README_SHOTS = path.resolve('docs/screenshots');
 
 function publish(shot: string, name: string): void {
+  if (!process.env.E2E_UPDATE_SCREENSHOTS) return;
   mkdirSync(README_SHOTS, { recursive: true });
   copyFileSync(shot, path.join(README_SHOTS, name));
 }
@@ -151,6 +156,103 @@ describe('OpenRouter sidebar in VS Code', () => {
     assert.match(report, /openai\/gpt-4o\s+\$0\.50\s+\$0\.00\s+\+\$0\.50\s+3 \/ 0\s+spent outside this extension/);
   });
 
+  describe('another process writing the same ledger (the command line, as another window would)', () => {
+    let cliDir: string;
+    let cli: string;
+    const OTHER_MODEL = 'anthropic/claude-sonnet-4';
+    const PRICED_MODEL = 'mistralai/mistral-large';
+    const IMPORTED = 120;
+    const ledgerArgs = () => ['--ledger', session.globalStorageDir, '--base-url', simulator.baseUrl];
+    const journalDir = () => path.join(session.globalStorageDir, 'journal');
+    const journalFiles = () => new Set(readdirSync(journalDir()));
+    /** When a line matching `pattern` first appears in a journal that is not in `existing` (the other process's own). */
+    const lineWritten = async (existing: Set<string>, pattern: RegExp): Promise<number> => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        for (const name of readdirSync(journalDir())) {
+          if (!existing.has(name) && pattern.test(readFileSync(path.join(journalDir(), name), 'utf8'))) return Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`no journal line matching ${pattern}`);
+    };
+
+    before(async () => {
+      cliDir = mkdtempSync(path.join(os.tmpdir(), 'e2e-sidebar-cli-'));
+      cli = await buildCli(cliDir);
+    });
+
+    after(() => rmSync(cliDir, { recursive: true, force: true }));
+
+    it('shows a request recorded by another process on the ledger within seconds, and the price it backfilled', async () => {
+      const { workbench } = session;
+      const env = { OPENROUTER_API_KEY: simulator.inferenceKey };
+      // The clock starts when the other process's journal line is on disk (it is durable then).
+      let journals = journalFiles();
+      const call = runCli(cli, ['call', '--model', OTHER_MODEL, '--prompt', 'Written by another process', '--wait', '0', ...ledgerArgs()], env);
+      const written = lineWritten(journals, new RegExp(`"k":"gen".*"model_requested":"${OTHER_MODEL}"`));
+      await workbench.waitForTreeRows('Recent Generations', (r) => r.some((row) => row.label === OTHER_MODEL), 30_000);
+      const listedAfter = Date.now() - (await written);
+      const done = await call;
+      assert.equal(done.code, 0, done.stderr);
+      console.log(`[sidebar] a request written by another process was listed ${listedAfter} ms after its journal line was written`);
+      assert.ok(listedAfter <= 2_500, `listed ${listedAfter} ms after the write`);
+
+      // This time the other process waits for /generation and writes the exact price itself.
+      journals = journalFiles();
+      const pricedCall = runCli(cli, ['call', '--model', PRICED_MODEL, '--prompt', 'Priced by another process', '--wait', '20', ...ledgerArgs()], env);
+      const backfilled = lineWritten(journals, new RegExp(`"k":"upd".*"model_used":"${PRICED_MODEL}".*"cost_source":"generation"`));
+      const rows = await workbench.waitForTreeRows('Recent Generations', (r) => r.some((row) => row.label === PRICED_MODEL && row.description.startsWith('$')), 30_000);
+      const pricedAfter = Date.now() - (await backfilled);
+      const priced = await pricedCall;
+      assert.equal(priced.code, 0, priced.stderr);
+      assert.match(priced.stderr, /\(exact, from \/generation\)/, 'the other process backfilled the price');
+      const billed = simulator.generations().find((g) => g.model === PRICED_MODEL);
+      assert.ok(billed, 'OpenRouter billed the call');
+      const description = rows.find((r) => r.label === PRICED_MODEL)?.description ?? '';
+      assert.ok(description.startsWith(`${formatUsd(billed.cost)} · `), `the exact price ${formatUsd(billed.cost)}, got ${description}`);
+      console.log(`[sidebar] the price backfilled by another process was shown ${pricedAfter} ms after its journal line was written`);
+      assert.ok(pricedAfter <= 2_500, `price shown ${pricedAfter} ms after the backfill`);
+    });
+
+    it('pages 120 imported rows 50 at a time through "Load more…", none twice and none missing', async () => {
+      const { workbench } = session;
+      // Pairs of rows share a timestamp, so page boundaries fall between rows of the same millisecond.
+      const base = Date.now() - 30 * 24 * 60 * 60 * 1000;
+      const lines = Array.from({ length: IMPORTED }, (_, i) =>
+        JSON.stringify({ ts: new Date(base + Math.floor(i / 2) * 1000).toISOString(), model: 'imported/model', prompt_tokens: 10, completion_tokens: 5, cost: 0.001, id: `gen-imported-${String(i).padStart(3, '0')}` }),
+      );
+      const file = path.join(cliDir, 'usage.jsonl');
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const imported = await runCli(cli, ['import', file, ...ledgerArgs()]);
+      assert.equal(imported.code, 0, imported.stderr);
+
+      type Rows = Awaited<ReturnType<typeof workbench.readTreeRows>>;
+      // Each group's description counts its rows: the tree's rows, without scrolling through them.
+      const counts = (rows: Rows) =>
+        rows.filter((r) => ['Today', 'Yesterday', 'This week', 'Older'].includes(r.label)).map((r) => Number(/^(\d+) requests?/.exec(r.description)?.[1] ?? NaN));
+      const shown = (rows: Rows) => counts(rows).reduce((a, b) => a + b, 0);
+      const older = (rows: Rows) => rows.find((r) => r.label === 'Older')?.description;
+      const hasMore = (rows: Rows) => rows.some((r) => r.label === 'Load more…');
+      const first = await workbench.waitForTreeRows('Recent Generations', (r) => r.some((row) => row.label === 'Older') && shown(r) === 50 && hasMore(r), 10_000);
+      const today = counts(first)[0];
+      assert.equal(first.find((r) => r.label === 'Older')?.description, `${50 - today} requests`, 'one page: the Older group holds the rest of the first 50');
+      await session.screenshot('generations-load-more');
+
+      const loadMore = async () => (await workbench.viewPane('Recent Generations')).locator('.monaco-list-row', { hasText: 'Load more…' }).first().click();
+      await loadMore();
+      const second = await workbench.waitForTreeRows('Recent Generations', (r) => shown(r) === 100, 10_000);
+      assert.ok(hasMore(second), '"Load more…" still offered');
+      assert.equal(second.find((r) => r.label === 'Older')?.description, `${100 - today} requests`);
+
+      await loadMore();
+      // (While the list re-renders it can briefly hold a stale copy of a row: wait for the settled rows.)
+      const all = await workbench.waitForTreeRows('Recent Generations', (r) => !hasMore(r) && older(r) === `${IMPORTED} requests` && shown(r) === today + IMPORTED, 10_000);
+      const stats = await runCli(cli, ['stats', '--all', ...ledgerArgs()]);
+      assert.equal(Number(/^total\s+(\d+)/m.exec(stats.stdout)?.[1]), shown(all), `the tree shows every row of the ledger once:\n${stats.stdout}`);
+    });
+  });
+
   it('renames, limits and disables a key from the palette; the title-bar toggle shows disabled keys', async () => {
     const { workbench } = session;
     await workbench.runCommand('OpenRouter: Rename Key');
@@ -221,6 +323,11 @@ describe('OpenRouter sidebar in VS Code', () => {
     assert.match(dialog.message, new RegExp(`Key “${NEW_KEY}” created`));
     assert.deepEqual(dialog.buttons.filter((b) => b !== 'Cancel').sort(), ['Copy', 'Use as My API Key']);
     await workbench.clickDialogButton('Use as My API Key');
+    // An API key is stored already: replacing it is asked first, naming it masked.
+    const replace = await workbench.readDialog();
+    const inUse = simulator.inferenceKey;
+    assert.equal(replace.message, `Replace the API key in use (sk-or-v1-${inUse.slice(9, 12)}…${inUse.slice(-4)}) with the new key? The current key's secret cannot be shown again.`);
+    await workbench.clickDialogButton('Replace');
     await workbench.waitForNotification(/OpenRouter API key saved: sk-or-v1-/);
     await workbench.pressInTree('Keys', 'Home');
     await workbench.waitForTreeRows('Keys', (r) => r[0]?.label === `${NEW_KEY} (in use here)`, 30_000);

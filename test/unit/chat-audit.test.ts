@@ -229,9 +229,13 @@ describe('audited chat against the simulator', () => {
     assert.ok(!stored.includes(KEY_IN_PROMPT), 'even a full prompt never puts a key into the ledger');
   });
 
-  it('when the ledger cannot record the call, the answer still arrives and the failure is reported', async () => {
+  it('when the ledger cannot record the call it is not sent, unless the user agrees: then the answer arrives and the failure is reported', async () => {
     await ledger.close();
-    const result = await runAuditedStream({ client, ledger }, ask('still answer me'), context(), { onDelta: () => undefined });
+    const refused = await runAuditedStream({ client, ledger }, ask('do not send me'), context(), { onDelta: () => undefined });
+    assert.equal(refused.sent, false);
+    assert.ok(!sim.requests.some((r) => JSON.stringify(r.body ?? '').includes('do not send me')), 'nothing reached OpenRouter');
+    const result = await runAuditedStream({ client, ledger, confirmUnrecorded: async () => true }, ask('still answer me'), context(), { onDelta: () => undefined });
+    assert.equal(result.sent, true);
     assert.equal(result.status, 'success');
     assert.match(result.content, /still answer me/);
     assert.equal(result.uid, null);

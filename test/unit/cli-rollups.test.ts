@@ -45,6 +45,9 @@ test('the rollup reader equals a full load, with inserts, duplicates and updates
       await second.appendGeneration(row({ generationId: 'gen-base-5', modelUsed: 'duplicate/should-not-count', totalCost: 99 }));
       for (let i = 0; i < 30; i++) await second.completeFromGeneration(`gen-base-${i * 7}`, { totalCost: 0.5, modelUsed: models[(i + 1) % 3] });
       await second.completeFromGeneration('gen-tail-3', { totalCost: 0.75 });
+      // Requests of unknown cost in the tail, one of them priced later.
+      for (let i = 0; i < 3; i++) await second.appendGeneration(row({ generationId: `gen-uncosted-${i}`, ts: Date.UTC(2025, 6, 1, 12) + i * 1000, totalCost: null, costSource: 'estimate' }));
+      await second.completeFromGeneration('gen-uncosted-0', { totalCost: 0.01 });
 
       const fast = await byModelFromRollups(dir);
       assert.ok('models' in fast, `the fast path answered (${'fallback' in fast ? fast.fallback : ''})`);
@@ -52,7 +55,9 @@ test('the rollup reader equals a full load, with inserts, duplicates and updates
       try {
         const full = await reader.queries.byModel('all');
         assertSameStats(fast.models, full);
-        assert.equal(fast.models.reduce((n, m) => n + m.requests, 0), 14_040);
+        assert.equal(fast.models.reduce((n, m) => n + m.requests, 0), 14_043);
+        assert.equal(fast.uncosted, 2, 'requests of unknown cost, as the tail left them');
+        assert.equal(fast.uncosted, await reader.queries.uncostedCount('all'));
         assert.ok(!fast.models.some((m) => m.model === 'duplicate/should-not-count'));
 
         // Whole UTC days, open or closed: months where they fit, days in the partial months (the tail's July rows included).
@@ -65,6 +70,7 @@ test('the rollup reader equals a full load, with inserts, duplicates and updates
           const part = await byModelFromRollups(dir, range);
           assert.ok('models' in part, `${JSON.stringify(range)}: ${'fallback' in part ? part.fallback : ''}`);
           assertSameStats(part.models, await reader.queries.byModel(range));
+          assert.equal(part.uncosted, await reader.queries.uncostedCount(range));
         }
         // Few latencies: exact percentiles from the rows, read through the ts index (snapshot rows as updated, tail rows).
         for (const few of [{ from: Date.UTC(2025, 6, 1), to: Date.UTC(2025, 6, 2) }, { from: Date.UTC(2025, 0, 1), to: Date.UTC(2025, 0, 5) }, { from: Date.UTC(2025, 9, 1), to: null }]) {

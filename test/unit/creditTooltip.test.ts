@@ -90,6 +90,16 @@ test('hostile text from the server cannot inject markdown links or commands into
   assert.ok(view.tooltipMarkdown.includes('\\[click\\]\\(command:workbench.action.quit\\)'), 'the label is still shown, as inert text');
 });
 
+test('hostile text from the server cannot inject theme icons into the tooltip (rendered with supportThemeIcons)', () => {
+  const view = buildCreditView(input({ key: keyInfo({ label: '$(alert) Pay now $(loading~spin)' }) }));
+  const row = view.tooltipMarkdown.split('\n').find((line) => line.includes('Pay now')) ?? '';
+  assert.ok(row.includes('\\\\$\\(alert\\) Pay now \\\\$\\(loading\\~spin\\)'), row);
+  // VS Code parses the Markdown (a backslash escapes the punctuation after it), then draws every
+  // $(name) of the resulting text that no backslash precedes as an icon.
+  const text = row.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+  assert.ok(!/(^|[^\\])\$\([A-Za-z0-9-]+(~[A-Za-z]+)?\)/.test(text), `an icon would be drawn from: ${text}`);
+});
+
 test('usage counters read before the current UTC day, week or month began are not shown as the current ones', () => {
   // Read on Sunday 2026-11-22 23:50 UTC; now is Monday 12:00: a new day and a new week, same month.
   const key = keyInfo({ limit: null, limitRemaining: null, usageDaily: 0.5, usageWeekly: 2, usageMonthly: 20 });

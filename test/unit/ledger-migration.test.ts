@@ -7,24 +7,29 @@ import { GENERATION_COLUMNS, normalizeGeneration, rowHash, rowValues } from '../
 import { rebuildRollups } from '../../src/ledger/rollups';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/ledger/schema';
 import { loadSqlJs, type Database, type Statement } from '../../src/ledger/sqljs';
+import type { GenerationInput } from '../../src/ledger/types';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
 
 /** Writes rows the way a version-1 ledger did: raw row + chain entry, no rollups. */
-function insertV1Rows(db: Database, count: number): void {
+function insertRawRows(db: Database, inputs: GenerationInput[]): void {
   const statements = new Map<string, Statement>();
   const stmt = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
   const insert = db.prepare(`INSERT INTO generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')})`);
   let head = readRawHead(stmt);
-  for (let i = 0; i < count; i++) {
-    const r = normalizeGeneration(row({
-      generationId: `v1-${i}`, ts: Date.UTC(2025, 1, 1 + (i % 20), i % 24), modelUsed: `m/${i % 3}`,
-      status: i % 7 === 0 ? 'error' : 'success', latencyMs: 100 + i, totalCost: 0.01 * (i % 5),
-    }));
+  for (const input of inputs) {
+    const r = normalizeGeneration(input);
     insert.run(rowValues(r));
     head = appendChainEntry(stmt, head, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(rowValues(r)));
   }
   insert.free();
   for (const s of statements.values()) s.free();
+}
+
+function insertV1Rows(db: Database, count: number): void {
+  insertRawRows(db, Array.from({ length: count }, (_, i) => row({
+    generationId: `v1-${i}`, ts: Date.UTC(2025, 1, 1 + (i % 20), i % 24), modelUsed: `m/${i % 3}`,
+    status: i % 7 === 0 ? 'error' : 'success', latencyMs: 100 + i, totalCost: 0.01 * (i % 5),
+  })));
 }
 
 test('a ledger file from every earlier schema version opens, migrates and keeps its rows', async () => {
@@ -101,6 +106,51 @@ test('a v2 ledger migrated to v3 records pending and interrupted calls; the old 
     assert.deepEqual(check.exec('SELECT status FROM generations WHERE uid = ?', [uid])[0].values, [['interrupted']]);
     assert.throws(() => check.run("UPDATE generations SET status = 'bogus' WHERE uid = ?", [uid]), /CHECK constraint failed/);
     assert.deepEqual(check.exec('PRAGMA integrity_check')[0].values, [['ok']]);
+    check.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a v3 ledger migrated to v4 ranks its chat sessions and tags from the rollups, kept up to date afterwards', async () => {
+  const SQL = await loadSqlJs(WASM_PATH);
+  const { dir, cleanup } = tempDir();
+  try {
+    const db = new SQL.Database();
+    migrate(db, 3);
+    const at = (day: number) => Date.UTC(2025, 1, day, 12);
+    const tokens = { promptTokens: 100, completionTokens: 20 };
+    insertRawRows(db, [
+      row({ generationId: 'v3-0', ts: at(1), chatSession: 'chat-a', tags: ['review'], totalCost: 0.5, ...tokens }),
+      row({ generationId: 'v3-1', ts: at(2), chatSession: 'chat-a', tags: ['review', 'ci'], totalCost: 0.25, status: 'error', ...tokens }),
+      row({ generationId: 'v3-2', ts: at(2), chatSession: null, tags: ['ci'], totalCost: 0.125, ...tokens }),
+      row({ generationId: 'v3-3', ts: at(3), chatSession: 'chat-b', tags: null, totalCost: 1, ...tokens }),
+    ]);
+    rebuildRollups(db);
+    // A v3 ledger kept no session or tag rollups.
+    db.run("DELETE FROM roll_day_dim WHERE dim IN ('ses', 'tag')");
+    writeFileSync(path.join(dir, 'ledger.sqlite'), db.export());
+    db.close();
+
+    const l = await open(dir);
+    // 'all' reads roll_day_dim alone (no partial days at the edges), so these come from what the migration built.
+    assert.deepEqual(l.queries.bySession('all'), [
+      { key: 'chat-b', requests: 1, errors: 0, tokens: 120, cost: 1 },
+      { key: 'chat-a', requests: 2, errors: 1, tokens: 240, cost: 0.75 },
+      { key: null, requests: 1, errors: 0, tokens: 120, cost: 0.125 },
+    ]);
+    assert.deepEqual(l.queries.byTag('all'), [
+      { key: 'review', requests: 2, errors: 1, tokens: 240, cost: 0.75 },
+      { key: 'ci', requests: 2, errors: 1, tokens: 240, cost: 0.375 },
+    ]);
+    // Inserts and updates after the migration keep them exact.
+    await l.appendGeneration(row({ generationId: 'v4-0', ts: at(3), chatSession: 'chat-a', tags: ['ci'], totalCost: 1, ...tokens }));
+    assert.equal(await l.completeFromGeneration('v3-3', { totalCost: 0.0625 }), true);
+    assert.deepEqual(l.queries.bySession('all').map((x) => [x.key, x.requests, x.cost]), [['chat-a', 3, 1.75], [null, 1, 0.125], ['chat-b', 1, 0.0625]]);
+    assert.deepEqual(l.queries.byTag('all').map((x) => [x.key, x.requests, x.cost]), [['ci', 3, 1.375], ['review', 2, 0.75]]);
+    await l.close();
+    const check = new SQL.Database(readFileSync(path.join(dir, 'ledger.sqlite')));
+    assert.equal(schemaVersion(check), 4);
     check.close();
   } finally {
     cleanup();

@@ -48,6 +48,8 @@ const rowArb = fc.record({
   user: fc.constantFrom('alice', 'bob', null),
   branch: fc.constantFrom('main', 'dev', null),
   errorCode: fc.constantFrom('429', null),
+  session: fc.constantFrom('chat-1', 'chat-2', null),
+  tags: fc.constantFrom<string[] | undefined>(undefined, ['bugfix'], ['bugfix', 'ci'], ['ci', 'ci']),
 });
 
 test('every aggregate equals a plain aggregation of the raw rows, for any range, after updates and deletions', async () => {
@@ -67,7 +69,7 @@ test('every aggregate equals a plain aggregation of the raw rows, for any range,
             await Promise.all(specs.map((s, i) => l.appendGeneration(row({
               generationId: `q-${i}`, ts: BASE + s.minute * 60_000 + i, modelUsed: s.model, status: s.status, totalCost: s.cost,
               latencyMs: s.latency, userId: s.user, gitBranch: s.branch, errorCode: s.status === 'success' ? null : s.errorCode,
-              promptTokens: 10 + i, completionTokens: i,
+              promptTokens: 10 + i, completionTokens: i, chatSession: s.session, tags: s.tags,
             }))));
             for (const u of updates) await l.completeFromGeneration(`q-${u % specs.length}`, { totalCost: (u % 97) / 1000, modelUsed: 'c/three', latencyMs: 1 + (u % 5000) });
             if (deleteMinute !== undefined) await l.deleteBefore(BASE + deleteMinute * 60_000);
@@ -112,6 +114,27 @@ test('every aggregate equals a plain aggregation of the raw rows, for any range,
             assert.equal(errors.byType.reduce((s, e) => s + e.count, 0), ranged.filter(isError).length);
             for (const b of l.queries.byWorkspaceBranch({ from, to })) {
               assert.equal(b.requests, ranged.filter((r) => r.git_branch === b.gitBranch && r.workspace === b.workspace).length);
+            }
+            // Sessions and tags (the dashboard's tables) come from roll_day_dim plus raw rows at the range's edges.
+            const keyedTotals = (scope: StoredGeneration[]) => ({
+              requests: scope.length, errors: scope.filter(isError).length,
+              tokens: scope.reduce((t, r) => t + (r.prompt_tokens ?? 0) + (r.completion_tokens ?? 0), 0),
+              cost: scope.reduce((t, r) => t + (r.total_cost ?? 0), 0),
+            });
+            const sessions = l.queries.bySession({ from, to }, 100);
+            assert.deepEqual(sessions.map((x) => x.key).sort(), [...new Set(ranged.map((r) => r.chat_session))].sort(), 'every session of the range is listed');
+            for (const x of sessions) {
+              const e = keyedTotals(ranged.filter((r) => r.chat_session === x.key));
+              assert.deepEqual({ ...x, cost: 0 }, { key: x.key, ...e, cost: 0 }, `session ${x.key}`);
+              assert.ok(close(x.cost, e.cost), `session ${x.key}: cost ${x.cost} vs ${e.cost}`);
+            }
+            const tagged = ranged.flatMap((r) => (r.tags ? (JSON.parse(r.tags) as string[]).map((tag) => ({ tag, r })) : []));
+            const tags = l.queries.byTag({ from, to }, 100);
+            assert.deepEqual(tags.map((x) => x.key).sort(), [...new Set(tagged.map((x) => x.tag))].sort(), 'every tag of the range is listed');
+            for (const x of tags) {
+              const e = keyedTotals(tagged.filter((t) => t.tag === x.key).map((t) => t.r));
+              assert.deepEqual({ ...x, cost: 0 }, { key: x.key, ...e, cost: 0 }, `tag ${x.key}`);
+              assert.ok(close(x.cost, e.cost), `tag ${x.key}: cost ${x.cost} vs ${e.cost}`);
             }
             assert.equal((await l.verify()).ok, true);
           } finally {

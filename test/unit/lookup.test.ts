@@ -15,7 +15,7 @@ import type { LocalLedger } from '../../src/ledger';
 import { fieldsFromGeneration } from '../../src/chat/backfill';
 import { buildDetailsMarkdown, compareWithLedger } from '../../src/lookup/detailsDocument';
 import { fetchGeneration } from '../../src/lookup/fetchGeneration';
-import { embeddedTime, parseGenerationId } from '../../src/lookup/generationId';
+import { embeddedTime, openRouterLogsUrl, parseGenerationId } from '../../src/lookup/generationId';
 import { mdText } from '../../src/lookup/markdownText';
 import { startSimulator, type Simulator } from '../simulator';
 import { open, tempDir } from './helpers/ledgerFixtures';
@@ -65,6 +65,13 @@ describe('generation ids', () => {
     const sent = generationRequests().slice(before);
     assert.equal(sent.length, 1);
     assert.deepEqual(sent[0].query, { id: 'gen-1600000000-a:b.c_d' });
+  });
+
+  it('opens the generation on OpenRouter’s Logs page, filtered by its id', () => {
+    const url = openRouterLogsUrl('gen-1600000000-a:b.c_d');
+    assert.equal(url, 'https://openrouter.ai/logs?generation_id=gen-1600000000-a%3Ab.c_d');
+    const parsed = new URL(url);
+    assert.deepEqual([parsed.origin, parsed.pathname, [...parsed.searchParams]], ['https://openrouter.ai', '/logs', [['generation_id', 'gen-1600000000-a:b.c_d']]]);
   });
 });
 

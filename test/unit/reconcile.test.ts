@@ -1,7 +1,9 @@
 /**
  * Activity sync and reconciliation against the simulator (real HTTP) and a real ledger. The
  * simulator's clock is injected (`now`), so days pass without waiting: OpenRouter's 30-day
- * /activity window moves while the ledger keeps what it synced.
+ * /activity window moves while the ledger keeps what it synced. The daily background run is
+ * driven by calling its `dailyTick()` with that clock (what ReconcileController's hourly timer
+ * does), not end to end.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,9 +14,10 @@ import { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { activityWindow, syncActivity } from '../../src/reconcile/activitySync';
 import { compareSpend, differingDays, reconcile } from '../../src/reconcile/reconcile';
+import { Reconciler } from '../../src/reconcile/reconciler';
 import { buildReconcileReport } from '../../src/reconcile/report';
 import { startSimulator, type Simulator } from '../simulator';
-import { open, tempDir } from './helpers/ledgerFixtures';
+import { collectingLogger, open, tempDir } from './helpers/ledgerFixtures';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let clock = new Date('2026-05-10T12:00:00Z');
@@ -129,5 +132,65 @@ describe('reconciliation', () => {
     assert.equal(compareSpend([row(1 - 0.0000009)], activity, days)[0].kind, 'match');
     assert.equal(compareSpend([row(1 - 0.0000011)], activity, days)[0].kind, 'mismatch', 'same request count: not another tool');
     assert.equal(compareSpend([], activity, days)[0].kind, 'outside');
+  });
+});
+
+describe('daily background reconciliation (Reconciler.dailyTick with the injected clock)', () => {
+  it('syncs the key’s activity and reconciles without the command: report data and badges, once a day across windows', async () => {
+    const OTHER_TOOL_MODEL = 'meta-llama/llama-3.3-70b-instruct';
+    // Another tool using the key spent $0.30 yesterday; this extension recorded none of it.
+    sim.seedActivity([{ daysAgo: 1, model: OTHER_TOOL_MODEL, usage: 0.3, requests: 4 }]);
+    const spentDay = new Date(clock.getTime() - DAY_MS).toISOString().slice(0, 10);
+    // The "last run" stamp is globalState in VS Code, shared by every window; here one variable
+    // that two reconcilers (two windows) share.
+    let stamp = 0;
+    const badges: Array<Map<string, string>> = [];
+    let changes = 0;
+    const windowWith = (keys: { management: string | undefined; apiKey: string | undefined }) =>
+      new Reconciler({
+        client: () => client,
+        ledger: async () => ledger,
+        keys: async () => keys,
+        lastRunAt: () => stamp,
+        setLastRunAt: async (at) => void (stamp = at),
+        onChanged: () => void changes++,
+        onDifferingDays: (days) => void badges.push(days),
+        logger: collectingLogger(),
+        now: () => clock.getTime(),
+      });
+    const both = { management: sim.managementKey, apiKey: sim.inferenceKey };
+    const activityRequests = () => sim.requests.filter((r) => r.path === '/api/v1/activity').length;
+
+    assert.deepEqual(await windowWith({ management: undefined, apiKey: sim.inferenceKey }).dailyTick(), { ran: false, why: 'no-keys' });
+    assert.equal(stamp, 0, 'without a management key nothing ran, and the day is not used up');
+
+    const first = windowWith(both);
+    const before = activityRequests();
+    const tick = await first.dailyTick();
+    assert.equal(tick.ran, true);
+    assert.equal(stamp, clock.getTime());
+    assert.equal(activityRequests() - before, 1, 'one /activity request: the key in use (the account’s is the ledger’s own daily sync)');
+    assert.ok(tick.ran && tick.keyRows >= 1);
+    const outside = tick.ran ? tick.reconciliation?.comparisons.find((c) => c.date === spentDay && c.model === OTHER_TOOL_MODEL) : undefined;
+    assert.equal(outside?.kind, 'outside');
+    assert.equal(outside?.openRouterCost, 0.3);
+    assert.equal(outside?.ledgerCost, 0);
+    assert.equal((await ledger.queries.activity('all', keyHash(sim.inferenceKey))).filter((a) => a.date === spentDay && a.model === OTHER_TOOL_MODEL).length, 1, 'the sync stored it');
+    assert.equal(badges.length, 1, 'the badges were updated');
+    assert.equal(badges[0].get(spentDay)?.includes(`${OTHER_TOOL_MODEL}: OpenRouter +$0.30 (spent outside this extension)`), true, badges[0].get(spentDay));
+    assert.ok(changes >= 1, 'views were told the activity changed');
+
+    clock = new Date(clock.getTime() + 23 * 60 * 60 * 1000);
+    const later = activityRequests();
+    assert.deepEqual(await first.dailyTick(), { ran: false, why: 'not-due' }, '23 h later: not again');
+    assert.deepEqual(await windowWith(both).dailyTick(), { ran: false, why: 'not-due' }, 'nor in another window');
+    assert.equal(activityRequests(), later);
+    assert.equal(badges.length, 1);
+
+    clock = new Date(clock.getTime() + 60 * 60 * 1000);
+    const next = await windowWith(both).dailyTick();
+    assert.equal(next.ran, true, 'a day after the last run it runs again');
+    assert.equal(badges.length, 2);
+    assert.ok(badges[1].has(spentDay), 'that day still differs, now two days ago');
   });
 });

@@ -5,11 +5,14 @@
  * checks, and every key action — with the one-time secret in no log line afterwards.
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { keyHash } from '../../src/keys/keyHash';
+import { findKeyInUse, keyHash, keyInUse } from '../../src/keys/keyHash';
 import { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import type { ApiKeyRecord } from '../../src/openrouter/types';
+import { maskKey } from '../../src/keys/mask';
+import { createFailureMessage, replaceKeyQuestion } from '../../src/views/keys/createKeyMessages';
 import { parseExpiry, parseKeyName, parseLimit } from '../../src/views/keys/keyForm';
 import { keyDescription, keyDetails, keyLabel, keyViews, remainingLevel } from '../../src/views/keys/keyPresentation';
 import { startSimulator, type Simulator } from '../simulator';
@@ -78,6 +81,38 @@ describe('listing keys', () => {
   });
 });
 
+describe('the key in use here', () => {
+  it('is the /keys record whose hash is the SHA-256 of the secret', async () => {
+    const records = await client.listApiKeys();
+    const read = await client.getKeyInfo({ kind: 'inference' });
+    const found = records.find((r) => r.hash === findKeyInUse(records, keyInUse(sim.inferenceKey, read.label)));
+    assert.equal(found?.name, 'Simulator default key');
+    assert.equal(findKeyInUse(records, keyInUse(sim.inferenceKey, null)), found?.hash, 'the hash alone is enough');
+  });
+
+  it('is found by the masked label GET /key gave for it when no /keys hash is the SHA-256 of the secret', async () => {
+    // As if OpenRouter's key hash stopped being the SHA-256 of the secret: every record keeps its label, none its hash.
+    const rehashed = (await client.listApiKeys()).map((r) => ({ ...r, hash: `other-scheme-${r.hash.slice(0, 16)}` }));
+    const read = await client.getKeyInfo({ kind: 'inference' });
+    const found = rehashed.find((r) => r.hash === findKeyInUse(rehashed, keyInUse(sim.inferenceKey, read.label)));
+    assert.equal(found?.name, 'Simulator default key');
+    assert.equal(findKeyInUse(rehashed, keyInUse(sim.inferenceKey, null)), undefined, 'without a /key reading nothing is claimed');
+  });
+
+  it('is not taken from a /key reading of another key (the reading from before the key changed)', async () => {
+    const other = sim.createKey({ name: 'Previous key' });
+    const stale = await client.getKeyInfo({ keyOverride: other.key });
+    const rehashed = (await client.listApiKeys()).map((r) => ({ ...r, hash: `other-scheme-${r.hash.slice(0, 16)}` }));
+    assert.equal(findKeyInUse(rehashed, keyInUse(sim.inferenceKey, stale.label)), undefined);
+  });
+
+  it('is not guessed when two keys carry the same label', async () => {
+    const read = await client.getKeyInfo({ kind: 'inference' });
+    const twins = [record({ hash: 'b'.repeat(64), label: read.label }), record({ hash: 'c'.repeat(64), label: read.label })];
+    assert.equal(findKeyInUse(twins, keyInUse(sim.inferenceKey, read.label)), undefined);
+  });
+});
+
 describe('what a key item says', () => {
   it('shows the spend of the limit’s period and what is left', () => {
     const view = { record: record(), inUse: false, expired: false };
@@ -113,6 +148,17 @@ describe('the create / change forms', () => {
     assert.deepEqual(parseLimit('$2.50'), { ok: true, value: 2.5 });
     assert.deepEqual(parseLimit('1,000'), { ok: true, value: 1000 });
     for (const bad of ['-1', 'ten', '1e3', '2.5.1']) assert.equal(parseLimit(bad).ok, false, bad);
+  });
+
+  it('refuses a decimal comma instead of reading "2,50" as $250, and takes commas only as thousands groups', () => {
+    const decimalComma = { ok: false, problem: 'Use a point for decimals (2.50).' };
+    assert.deepEqual(parseLimit('2,50'), decimalComma);
+    for (const bad of ['$2,50', '10,5', '1,00', '1,0000', ',100', '1,,000', '1000,', '1,000,5', '1,000.5,0']) assert.deepEqual(parseLimit(bad), decimalComma, bad);
+    assert.deepEqual(parseLimit('1,000.50'), { ok: true, value: 1000.5 });
+    assert.deepEqual(parseLimit('$12,345,678'), { ok: true, value: 12345678 });
+    const asked: string[] = [];
+    parseLimit('2,50', (message) => (asked.push(message), message));
+    assert.deepEqual(asked, ['Use a point for decimals (2.50).'], 'the sentence goes through the translation function');
   });
 
   it('reads an expiry as the end of a UTC day in the future', () => {
@@ -152,6 +198,50 @@ describe('key actions', () => {
     const everything = log.lines.join('\n') + JSON.stringify(sim.requests);
     assert.ok(!everything.includes(secret), 'the secret is in no log line and no request');
     assert.ok(!everything.includes(secret.slice(9, 40)), 'not even a large part of it');
+  });
+
+  it('says a key may have been created when POST /keys timed out, and OpenRouter did create it', async () => {
+    const impatient = new OpenRouterClient({ baseUrl: sim.baseUrl, getKey: async () => sim.managementKey, transport, timeoutMs: 300, retry: { maxAttempts: 1 } });
+    sim.injectFault({ kind: 'delay', ms: 1_000, method: 'POST', path: '/keys' });
+    const err = await impatient.createApiKey({ name: 'Slow key' }).then(() => assert.fail('expected a timeout'), (e: unknown) => e);
+    assert.match(createFailureMessage(err, 'OpenRouter did not answer in time.'), /^Create Key failed: OpenRouter did not answer in time\. The key may have been created: check the Keys list and delete it if so\.$/);
+    // The simulator goes on to create the key once its delay is over: the orphan the message warns about.
+    const deadline = Date.now() + 5_000;
+    while (!(await client.listApiKeys()).some((r) => r.name === 'Slow key')) {
+      assert.ok(Date.now() < deadline, 'the key was created after the client gave up');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  it('says the same when the connection dropped or the answer was unreadable, but not for a refused request', async () => {
+    const mayExist = / The key may have been created: check the Keys list and delete it if so\.$/;
+    for (const kind of ['drop', 'malformed-json'] as const) {
+      sim.injectFault({ kind, method: 'POST', path: '/keys' });
+      const err = await client.createApiKey({ name: `Key after ${kind}` }).then(() => assert.fail(`expected ${kind} to fail`), (e: unknown) => e);
+      assert.match(createFailureMessage(err, 'it failed.'), mayExist, kind);
+    }
+    const refused = await client.createApiKey({ name: '' }).then(() => assert.fail('an empty name is refused'), (e: unknown) => e);
+    assert.equal((refused as { status?: number }).status, 400);
+    assert.equal(createFailureMessage(refused, 'The name is missing.'), 'Create Key failed: The name is missing.');
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const closed = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${closedPort}`, getKey: async () => sim.managementKey, transport, retry: { maxAttempts: 1 } });
+    const unreachable = await closed.createApiKey({ name: 'Never sent' }).then(() => assert.fail('nothing listens on that port'), (e: unknown) => e);
+    assert.equal((unreachable as { code?: string }).code, 'ECONNREFUSED');
+    assert.equal(createFailureMessage(unreachable, 'Cannot connect.'), 'Create Key failed: Cannot connect.', 'a refused connection sent nothing');
+  });
+
+  it('asks before replacing the API key in use, naming it masked', () => {
+    const question = replaceKeyQuestion(maskKey(sim.inferenceKey));
+    assert.equal(
+      question,
+      `Replace the API key in use (sk-or-v1-${sim.inferenceKey.slice(9, 12)}…${sim.inferenceKey.slice(-4)}) with the new key? The current key's secret cannot be shown again.`,
+    );
+    assert.ok(!question.includes(sim.inferenceKey.slice(12, -4)), 'the secret is not in the question');
   });
 
   it('reports a 403 for a key that cannot manage keys', async () => {

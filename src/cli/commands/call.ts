@@ -66,7 +66,10 @@ export const callCommand: Command = {
     const messages = [{ role: 'user' as const, content: prompt }];
     const check = await preflight({
       model: modelInfo, modelId: model, messages, maxTokens, budget, keyInfo, now: new Date(ctx.now()),
-      spentSince: async (from) => (await ledger.queries.summary({ from: from.getTime() })).cost,
+      spentSince: async (from) => {
+        const spent = await ledger.queries.summary({ from: from.getTime() });
+        return { usd: spent.cost, uncosted: spent.uncosted ?? 0 };
+      },
     });
     if (check.decision.verdict !== 'ok') {
       ctx.out.stderr(`${check.decision.summary}\n`);
@@ -88,13 +91,17 @@ export const callCommand: Command = {
     };
     const pricing = modelInfo ? effectivePricing(modelInfo.pricing, { promptTokens: check.promptTokens, at: new Date() }) : undefined;
     const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
+    // Ctrl+C, `kill`, a closed terminal: abort, record the row as cancelled, then exit.
+    const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const onSignal = () => abort.abort();
+    for (const signal of stopSignals) process.once(signal, onSignal);
     let result;
     try {
       result = await runAuditedStream(
         {
           client, ledger,
+          // The row's cost while the request runs, kept if it stops before OpenRouter reports one.
+          estimateAtSend: check.estimate.usd,
           estimatePromptTokens: () => check.promptTokens,
           estimateCost: (p, c) => (pricing && pricing.prompt !== null && pricing.completion !== null ? p * pricing.prompt + c * pricing.completion + (pricing.request ?? 0) : null),
         },
@@ -103,8 +110,10 @@ export const callCommand: Command = {
         abort.signal,
       );
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const signal of stopSignals) process.off(signal, onSignal);
     }
+    // No one to ask at a terminal in a script: a billed request the ledger cannot record is not sent.
+    if (!result.sent) throw new CliError(`The ledger cannot record this call, so it was not sent: ${describeError(result.recordError)}`, EXIT.usage);
     if (!values.stream) ctx.out.stdout(result.content);
     if (result.content && !result.content.endsWith('\n')) ctx.out.stdout('\n');
     if (result.recordError) ctx.out.stderr(`warning: this request was not recorded in the ledger: ${describeError(result.recordError)}\n`);

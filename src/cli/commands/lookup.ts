@@ -12,7 +12,7 @@ import { number, str, type Values } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { json, money, safe, table } from '../output';
+import { json, money, safe, safeRaw, table } from '../output';
 import { holdsLedger } from '../locations';
 
 function idOf(values: Values): string {
@@ -77,7 +77,7 @@ export const generationCommand: Command = {
     if (found.kind === 'unknown') throw new CliError(`OpenRouter has no record of ${id}: the id is unknown, of another account, or expired.`, EXIT.api);
     const g = found.generation;
     if (values.raw) {
-      ctx.out.stdout(`${ctx.rawBodies[ctx.rawBodies.length - 1] ?? ''}\n`);
+      ctx.out.stdout(`${safeRaw(ctx.rawBodies[ctx.rawBodies.length - 1] ?? '')}\n`);
       return EXIT.ok;
     }
     const differences = row ? compareWithLedger(g, row) : [];

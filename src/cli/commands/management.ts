@@ -6,23 +6,24 @@
 import { promises as fs } from 'node:fs';
 import { csvField } from '../../ledger/exporter';
 import type { ActivityDay } from '../../ledger/queries';
+import type { ApiKeyRecord } from '../../openrouter/types';
 import { dateBound, str } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { EXIT, usageError } from '../errors';
-import { int, json, money, table } from '../output';
+import { int, json, money, safeRaw, table } from '../output';
 import { DAY_MS } from '../../util/time';
 
 const right = { align: 'right' as const };
 
-/** The raw bodies' `data` arrays as one `{ "data": [...] }` (one body unchanged). */
+/** The raw bodies' `data` arrays as one `{ "data": [...] }` (one body unchanged), safe for a terminal (safeRaw). */
 function rawJson(ctx: CliContext): string {
-  if (ctx.rawBodies.length === 1) return `${ctx.rawBodies[0]}\n`;
+  if (ctx.rawBodies.length === 1) return `${safeRaw(ctx.rawBodies[0])}\n`;
   const data = ctx.rawBodies.flatMap((b) => {
     const parsed = JSON.parse(b) as { data?: unknown };
     return Array.isArray(parsed.data) ? parsed.data : [parsed.data];
   });
-  return `${JSON.stringify({ data }, null, 2)}\n`;
+  return `${safeRaw(JSON.stringify({ data }, null, 2))}\n`;
 }
 
 export const activityCommand: Command = {
@@ -93,6 +94,18 @@ export const creditsCommand: Command = {
   },
 };
 
+type KeyFigures = Pick<ApiKeyRecord, 'disabled' | 'usage' | 'usageDaily' | 'usageMonthly'>;
+
+/** Totals over every key; one unknown figure makes its total unknown (null), never a sum counting it as $0. */
+export function keyTotals(keys: readonly KeyFigures[]) {
+  const sum = (f: (k: KeyFigures) => number | null) =>
+    keys.reduce<number | null>((s, k) => {
+      const v = f(k);
+      return s === null || v === null || !Number.isFinite(v) ? null : s + v;
+    }, 0);
+  return { keys: keys.length, disabled: keys.filter((k) => k.disabled).length, usage: sum((k) => k.usage), usageDaily: sum((k) => k.usageDaily), usageMonthly: sum((k) => k.usageMonthly) };
+}
+
 export const keysCommand: Command = {
   name: 'keys',
   usage: 'keys [--summary] [--include-disabled] [--raw]',
@@ -104,8 +117,7 @@ export const keysCommand: Command = {
       ctx.out.stdout(rawJson(ctx));
       return EXIT.ok;
     }
-    const sum = (f: (k: (typeof keys)[number]) => number | null) => keys.reduce((s, k) => s + (f(k) ?? 0), 0);
-    const totals = { keys: keys.length, disabled: keys.filter((k) => k.disabled).length, usage: sum((k) => k.usage), usageDaily: sum((k) => k.usageDaily), usageMonthly: sum((k) => k.usageMonthly) };
+    const totals = keyTotals(keys);
     if (ctx.json) {
       ctx.out.stdout(json(values.summary ? totals : { totals, keys }));
       return EXIT.ok;

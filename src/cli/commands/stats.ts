@@ -10,7 +10,7 @@ import { RANGE_OPTIONS, isoOrNull, rangeOf, str, type Range } from '../args';
 import type { Command } from '../command';
 import type { CliContext, ReadView } from '../context';
 import { EXIT, usageError } from '../errors';
-import { bars, int, json, money, ms, pct, table } from '../output';
+import { bars, int, json, money, ms, pct, spend, table } from '../output';
 import { byModelFromRollups } from '../rollupReader';
 
 const GROUPINGS = ['model', 'user', 'day', 'hour', 'tag', 'branch', 'workspace', 'session'] as const;
@@ -89,6 +89,8 @@ export interface StatsResult {
   /** `rollups`: read from the rollup pages of ledger.sqlite plus the journals; `ledger`: the ledger loaded in full. */
   source: 'rollups' | 'ledger';
   totals: { requests: number; errors: number; errorRate: number; promptTokens: number; completionTokens: number; cost: number };
+  /** Requests of the range possibly billed whose cost is not known yet: every `cost` is then a lower bound. */
+  uncostedRequests: number;
   groups: StatsGroup[];
   daily?: { day: string; requests: number; cost: number }[];
 }
@@ -107,7 +109,7 @@ export async function computeStats(ctx: CliContext, range: Range, by: Grouping, 
     const fast = await byModelFromRollups(ctx.requireLedger(), range);
     if ('models' in fast) {
       const groups = fromModels(fast.models);
-      return { ...head, source: 'rollups', totals: totalsOf(groups), groups };
+      return { ...head, source: 'rollups', totals: totalsOf(groups), uncostedRequests: fast.uncosted, groups };
     }
     ctx.out.verbose(`loading the whole ledger: ${fast.fallback}`);
   }
@@ -121,7 +123,7 @@ export async function computeStats(ctx: CliContext, range: Range, by: Grouping, 
     // An open range would chart every empty day up to today: keep from the first to the last day with requests.
     const used = series?.map((d, i) => (d.requests ? i : -1)).filter((i) => i >= 0) ?? [];
     const daily = series && (range.from === null || range.to === null) ? series.slice(used[0] ?? 0, (used[used.length - 1] ?? -1) + 1) : series;
-    return { ...head, source: 'ledger', totals, groups, ...(daily ? { daily } : {}) };
+    return { ...head, source: 'ledger', totals, uncostedRequests: s.uncosted ?? 0, groups, ...(daily ? { daily } : {}) };
   } finally {
     view.close();
   }
@@ -148,9 +150,12 @@ export const statsCommand: Command = {
         { header: 'share', ...right }, { header: 'error rate', ...right }, { header: 'p50', ...right }, { header: 'p95', ...right }, { header: 'p99', ...right }],
       result.groups.map((g) => [g.key ?? '(none)', int(g.requests), int(g.promptTokens), int(g.completionTokens), money(g.cost), pct(g.share),
         pct(g.errorRate), ms(g.latency?.p50), ms(g.latency?.p95), ms(g.latency?.p99)]),
-      ['total', int(t.requests), int(t.promptTokens), int(t.completionTokens), money(t.cost), result.groups.length ? '100.0%' : '–', pct(t.errorRate), '', '', ''],
+      ['total', int(t.requests), int(t.promptTokens), int(t.completionTokens), result.uncostedRequests ? `≥ ${money(t.cost)}` : money(t.cost), result.groups.length ? '100.0%' : '–', pct(t.errorRate), '', '', ''],
     ));
     if (by === 'tag') ctx.out.stdout('A request with several tags counts in each of them; the total counts it once.\n');
+    if (result.uncostedRequests) {
+      ctx.out.stdout(`Total cost ${spend(t.cost, result.uncostedRequests)}: their cost is not known yet (the exact figure comes from /generation).\n`);
+    }
     if (result.daily) {
       ctx.out.stdout('\nDaily cost (UTC)\n');
       ctx.out.stdout(bars(result.daily.map((d) => ({ label: d.day, value: d.cost, text: money(d.cost) }))));

@@ -31,7 +31,11 @@ export interface OpenLedgerWorkerOptions extends OpenLedgerOptions {
   startWorker: () => Worker;
   /** The worker crashed or exited while the ledger was open (called once). */
   onWorkerExit?: (error: Error) => void;
+  /** How long `close()` waits for the worker's flush before terminating it (default CLOSE_TIMEOUT_MS). */
+  closeTimeoutMs?: number;
 }
+
+export const CLOSE_TIMEOUT_MS = 4_000;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -200,11 +204,21 @@ class WorkerConnection {
     await this.worker.terminate();
   }
 
+  /**
+   * Flushes and closes the ledger in the worker, then stops it. A worker that does not answer
+   * within `CLOSE_TIMEOUT_MS` (hung, or busy saving a huge snapshot) is terminated anyway: the
+   * journals hold every acknowledged row, and VS Code gives deactivate() only a few seconds.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     const flushed = this.request('close', 'close', []).catch((err: Error) => this.logger.warn(`Closing the ledger: ${err.message}`));
     this.closing = true;
-    await flushed;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.closeTimeoutMs ?? CLOSE_TIMEOUT_MS)));
+    if ((await Promise.race([flushed, timedOut])) === 'timeout') {
+      this.logger.warn('The ledger worker did not close in time; it is stopped (the journals hold every acknowledged row).');
+    }
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }

@@ -14,11 +14,11 @@ import {
   generationDescription, generationLabel, generationTooltip, groupGenerations, groupTitle, statusIcon, utcDayOf,
   type GroupId, type StatusIcon,
 } from './generationPresentation';
+import { GenerationPages } from './generationPages';
 
 export const GENERATIONS_VIEW_ID = 'openrouterLedger.generations';
 export const LEDGER_EMPTY_CONTEXT = 'openrouterLedger.ledgerEmpty';
 const DAY_SCHEME = 'openrouter-ledger-day';
-const PAGE_SIZE = 50;
 /** Ledger changes come in bursts (a row, then its price); one reload for the burst. */
 const RELOAD_DEBOUNCE_MS = 200;
 
@@ -49,9 +49,7 @@ export class GenerationsTreeProvider extends Disposable implements vscode.TreeDa
   private readonly decorationsChanged = this.register(new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>());
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
   readonly view: vscode.TreeView<GenerationNode>;
-  private limit = PAGE_SIZE;
-  private rows: StoredGeneration[] = [];
-  private hasMore = false;
+  private readonly pages = new GenerationPages();
   private loaded = false;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private differingDays = new Map<string, string>();
@@ -64,9 +62,8 @@ export class GenerationsTreeProvider extends Disposable implements vscode.TreeDa
     this.register(toDisposable(() => clearTimeout(this.reloadTimer)));
   }
 
-  loadMore(): void {
-    this.limit += PAGE_SIZE;
-    void this.reload();
+  async loadMore(): Promise<void> {
+    await this.read((ledger) => this.pages.loadMore(ledger.queries));
   }
 
   /** Days (UTC, YYYY-MM-DD) where reconciliation found a difference, each with a one-line reason. */
@@ -117,8 +114,8 @@ export class GenerationsTreeProvider extends Disposable implements vscode.TreeDa
     if (node?.kind === 'group') return node.rows.map((row) => ({ kind: 'generation', row }));
     if (node) return [];
     if (!this.loaded) await this.reload(false);
-    const groups: GenerationNode[] = groupGenerations(this.rows, Date.now(), this.source.timeZone()).map((g) => ({ kind: 'group', ...g }));
-    return this.hasMore ? [...groups, { kind: 'more' }] : groups;
+    const groups: GenerationNode[] = groupGenerations(this.pages.shown, Date.now(), this.source.timeZone()).map((g) => ({ kind: 'group', ...g }));
+    return this.pages.hasMore ? [...groups, { kind: 'more' }] : groups;
   }
 
   private scheduleReload(): void {
@@ -126,16 +123,16 @@ export class GenerationsTreeProvider extends Disposable implements vscode.TreeDa
     this.reloadTimer = setTimeout(() => void this.reload(), RELOAD_DEBOUNCE_MS);
   }
 
-  private async reload(fire = true): Promise<void> {
+  private reload(fire = true): Promise<void> {
+    return this.read((ledger) => this.pages.reload(ledger.queries), fire);
+  }
+
+  private async read(step: (ledger: Ledger) => Promise<void>, fire = true): Promise<void> {
     try {
-      const ledger = await this.source.ledger();
-      // One row past the page tells whether "Load more…" has anything to load.
-      const rows = await ledger.queries.recent(this.limit + 1);
-      this.hasMore = rows.length > this.limit;
-      this.rows = rows.slice(0, this.limit);
+      await step(await this.source.ledger());
       this.loaded = true;
       this.view.message = undefined;
-      await vscode.commands.executeCommand('setContext', LEDGER_EMPTY_CONTEXT, this.rows.length === 0);
+      await vscode.commands.executeCommand('setContext', LEDGER_EMPTY_CONTEXT, this.pages.shown.length === 0);
     } catch (err) {
       this.logger.warn(`generations: the ledger could not be read: ${describeError(err)}`);
       this.view.message = vscode.l10n.t('The ledger could not be read: {0}', describeError(err, vscode.l10n.t));

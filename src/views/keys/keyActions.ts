@@ -2,16 +2,19 @@
  * Create, rename, limit, disable/enable and delete keys through OpenRouter's management API.
  * From the tree they act on the item; from the palette they ask which key. The secret of a new
  * key is shown once, in a modal, and lives only in a local variable until the modal closes —
- * unless the user stores it as their API key (SecretStorage). It is never logged.
+ * unless the user stores it as their API key (SecretStorage), which replaces a stored one only
+ * after asking. It is never logged.
  */
 import * as vscode from 'vscode';
 import { CommandIds } from '../../commands/ids';
+import { findKeyInUse, type KeyInUse } from '../../keys/keyHash';
 import type { KeyStore } from '../../keys/keyStore';
 import { maskKey } from '../../keys/mask';
 import type { OpenRouterClient } from '../../openrouter/client';
 import type { ApiKeyRecord, LimitReset } from '../../openrouter/types';
 import type { Logger } from '../../util/logger';
 import { formatUsd } from '../../util/money';
+import { createFailureMessage, createMayHaveSucceeded, replaceKeyQuestion } from './createKeyMessages';
 import { parseExpiry, parseKeyName, parseLimit, type Parsed } from './keyForm';
 import type { KeyNode, KeysTreeProvider } from './keysTree';
 
@@ -19,8 +22,8 @@ export interface KeyActionDeps {
   client(): Pick<OpenRouterClient, 'listApiKeys' | 'createApiKey' | 'updateApiKey' | 'deleteApiKey'>;
   keys: KeyStore;
   tree: KeysTreeProvider;
-  /** SHA-256 of the API key in use here. */
-  inUseHash(): Promise<string | undefined>;
+  /** What identifies the API key in use here. */
+  inUseKey(): Promise<KeyInUse | undefined>;
   logger: Logger;
   describeError(err: unknown): string;
 }
@@ -105,25 +108,43 @@ async function createKey(deps: KeyActionDeps): Promise<void> {
   const expiresAt = await ask(title, vscode.l10n.t('Expiry date YYYY-MM-DD, UTC (empty: never expires)'), (v) => parseExpiry(v, Date.now(), vscode.l10n.t));
   if (expiresAt === undefined) return;
 
-  const created = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating key “{0}”…', name) },
-    () => deps.client().createApiKey({ name, limit, limitReset, includeByokInLimit, expiresAt }),
-  );
+  let created: { record: ApiKeyRecord; key: string };
+  try {
+    created = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating key “{0}”…', name) },
+      () => deps.client().createApiKey({ name, limit, limitReset, includeByokInLimit, expiresAt }),
+    );
+  } catch (err) {
+    if (!createMayHaveSucceeded(err)) throw err;
+    // The answer was lost, not necessarily the key: it may exist with a secret nobody saw.
+    deps.logger.warn(`${CommandIds.createKey} failed, the key may exist: ${deps.describeError(err)}`);
+    void vscode.window.showErrorMessage(createFailureMessage(err, deps.describeError(err), vscode.l10n.t));
+    void deps.tree.refresh();
+    return;
+  }
   deps.logger.info(`key created: ${created.record.label} (${created.record.hash.slice(0, 12)}…)`);
   void deps.tree.refresh();
   await showNewSecretOnce(deps, created.record, created.key);
 }
 
-/** The only place the new secret is shown. It goes out of scope when this returns. */
+/**
+ * The only place the new secret is shown. It goes out of scope when this returns. Declining to
+ * replace the stored API key shows the secret again, then only to copy: it is not lost, and not kept.
+ */
 async function showNewSecretOnce(deps: KeyActionDeps, record: ApiKeyRecord, secret: string): Promise<void> {
   const copy = vscode.l10n.t('Copy');
   const use = vscode.l10n.t('Use as My API Key');
-  const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Key “{0}” created. Copy it now: OpenRouter shows a key only once, and this extension does not keep it.', record.name),
-    { modal: true, detail: secret },
-    copy,
-    use,
-  );
+  let choices = [copy, use];
+  let choice: string | undefined;
+  for (;;) {
+    choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('Key “{0}” created. Copy it now: OpenRouter shows a key only once, and this extension does not keep it.', record.name),
+      { modal: true, detail: secret },
+      ...choices,
+    );
+    if (choice !== use || (await confirmReplacingApiKey(deps))) break;
+    choices = [copy];
+  }
   if (choice === copy) {
     await vscode.env.clipboard.writeText(secret);
     void vscode.window.showInformationMessage(vscode.l10n.t('Key {0} copied to the clipboard.', maskKey(secret)));
@@ -134,14 +155,30 @@ async function showNewSecretOnce(deps: KeyActionDeps, record: ApiKeyRecord, secr
   }
 }
 
+/** True when no API key is stored, or the user agreed to replace the stored one (its secret is then gone for good). */
+async function confirmReplacingApiKey(deps: KeyActionDeps): Promise<boolean> {
+  const current = await deps.keys.status('inference');
+  if (current.source !== 'secret-storage' || !current.masked) return true;
+  const replace = vscode.l10n.t('Replace');
+  const answer = await vscode.window.showWarningMessage(replaceKeyQuestion(current.masked, vscode.l10n.t), { modal: true }, replace);
+  return answer === replace;
+}
+
 /** The item's key, or one the user picks from the current list (disabled keys included). */
 async function targetKey(deps: KeyActionDeps, target: Target, purpose: string): Promise<{ record: ApiKeyRecord; inUse: boolean } | undefined> {
-  const inUse = await deps.inUseHash();
-  if (target?.kind === 'key') return { record: target.view.record, inUse: target.view.record.hash === inUse };
-  const records = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing OpenRouter keys…') },
-    () => deps.client().listApiKeys({ includeDisabled: true }),
-  );
+  if (target?.kind === 'key') {
+    // The item may predate a key change still being listed: either sign of "in use" counts.
+    const inUse = target.view.inUse || target.view.record.hash === (await deps.inUseKey())?.hash;
+    return { record: target.view.record, inUse };
+  }
+  const [records, inUseKey] = await Promise.all([
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing OpenRouter keys…') },
+      () => deps.client().listApiKeys({ includeDisabled: true }),
+    ),
+    deps.inUseKey(),
+  ]);
+  const inUse = findKeyInUse(records, inUseKey);
   if (!records.length) {
     void vscode.window.showInformationMessage(vscode.l10n.t('This account has no API keys.'));
     return undefined;

@@ -7,7 +7,13 @@ import { plainTranslate, type Translate } from '../../util/l10n';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 export function parseLimit(input: string, t: Translate = plainTranslate): Parsed<number | null> {
-  const text = input.trim().replace(/^\$/, '').replace(/,/g, '');
+  let text = input.trim().replace(/^\$/, '');
+  if (text.includes(',')) {
+    // A comma is only a thousands separator in whole groups of three ("1,000.50"): "2,50" is a
+    // decimal comma, and reading it as 250 would set a limit a hundred times too high.
+    if (!/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) return { ok: false, problem: t('Use a point for decimals (2.50).') };
+    text = text.replace(/,/g, '');
+  }
   if (text === '') return { ok: true, value: null };
   if (!/^\d+(\.\d+)?$/.test(text)) return { ok: false, problem: t('Type an amount in USD such as 10 or 2.50, or leave it empty for no limit.') };
   const value = Number(text);

@@ -4,6 +4,7 @@
  * A failed refresh keeps the last good list on screen and says it is stale, and why.
  */
 import * as vscode from 'vscode';
+import { findKeyInUse, type KeyInUse } from '../../keys/keyHash';
 import type { ApiKeyRecord } from '../../openrouter/types';
 import { Disposable, toDisposable } from '../../util/disposable';
 import type { Logger } from '../../util/logger';
@@ -16,8 +17,8 @@ export const INCLUDE_DISABLED_CONTEXT = 'openrouterLedger.keys.includeDisabled';
 
 export interface KeysSource {
   listKeys(includeDisabled: boolean): Promise<ApiKeyRecord[]>;
-  /** SHA-256 of the API key this extension uses, when one is set. */
-  inUseHash(): Promise<string | undefined>;
+  /** What identifies the API key this extension uses, when one is set. */
+  inUseKey(): Promise<KeyInUse | undefined>;
   hasManagementKey(): Promise<boolean>;
   describeError(err: unknown): string;
   /** Seconds between refreshes while the view is visible. */
@@ -39,7 +40,7 @@ export class KeysTreeProvider extends Disposable implements vscode.TreeDataProvi
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<KeyNode>;
   private records: ApiKeyRecord[] | undefined;
-  private inUse: string | undefined;
+  private inUse: KeyInUse | undefined;
   private fetchedAt = 0;
   private includeDisabled = false;
   private loading: Promise<void> | undefined;
@@ -58,7 +59,7 @@ export class KeysTreeProvider extends Disposable implements vscode.TreeDataProvi
 
   /** Keys of the last good list (for the palette's "which key?" pickers). */
   get current(): readonly KeyView[] {
-    return this.records ? keyViews(this.records, this.inUse, Date.now()) : [];
+    return this.records ? keyViews(this.records, findKeyInUse(this.records, this.inUse), Date.now()) : [];
   }
 
   setIncludeDisabled(include: boolean): void {
@@ -120,7 +121,7 @@ export class KeysTreeProvider extends Disposable implements vscode.TreeDataProvi
       return;
     }
     try {
-      const [records, inUse] = await Promise.all([this.source.listKeys(this.includeDisabled), this.source.inUseHash()]);
+      const [records, inUse] = await Promise.all([this.source.listKeys(this.includeDisabled), this.source.inUseKey()]);
       this.records = records;
       this.inUse = inUse;
       this.fetchedAt = Date.now();

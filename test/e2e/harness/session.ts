@@ -180,10 +180,25 @@ export class VsCodeSession {
   async shutdown(): Promise<void> {
     if (this.shutDown) return;
     this.shutDown = true;
-    await this.screenshot('final').catch(() => undefined);
+    if (await this.dismissDialogs()) await this.screenshot('final').catch(() => undefined);
     await this.browser.close().catch(() => undefined);
     this.browserGroups.forEach(untrackGroup);
     await this.server.process.stop();
+  }
+
+  /**
+   * Presses Escape until no modal dialog is open: a test that failed mid-way may have left one up,
+   * such as the one showing a new key's secret, which the final screenshot must not show.
+   * False when one is still open (then no screenshot is taken).
+   */
+  private async dismissDialogs(): Promise<boolean> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (!(await dialog.first().isVisible().catch(() => false))) return true;
+      await this.page.keyboard.press('Escape').catch(() => undefined);
+      await this.page.waitForTimeout(200);
+    }
+    return !(await dialog.first().isVisible().catch(() => true));
   }
 
   /**
