@@ -56,6 +56,9 @@ describe('Verify Ledger Integrity in VS Code', () => {
     db.close();
     renameSync(`${file}.edited`, file);
 
+    // With the first verification's toast still open, VS Code files the next notification in the
+    // notification centre without a toast: start from a clear screen, as a user reading it would.
+    await workbench.runCommand('Notifications: Clear All Notifications');
     await workbench.runCommand('OpenRouter: Verify Ledger Integrity');
     await workbench.waitForNotification(/changed outside OpenRouter Ledger: 1 problem/, 60_000);
     await session.screenshot('verify-found-edit');
