@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import { LedgerVersionError } from '../../src/ledger';
 import { encodeRecord } from '../../src/ledger/journal';
 import { normalizeGeneration } from '../../src/ledger/normalize';
-import { loadSqlJs } from '../../src/ledger/sqljs';
-import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
+import { open, row, tempDir, writeNewerSchemaLedger } from './helpers/ledgerFixtures';
 
 /** Two sessions; the second snapshots twice with no compaction grace, so the first journal is compacted away. */
 async function twoSessions(dir: string): Promise<string[]> {
@@ -115,15 +114,8 @@ test('a damaged record in the middle of a journal is skipped and the records aft
 test('a ledger written by a newer version is refused and left untouched', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const l = await open(dir);
-    await l.appendGeneration(row());
-    await l.close();
-    const SQL = await loadSqlJs(WASM_PATH);
+    await writeNewerSchemaLedger(dir, 99);
     const file = path.join(dir, 'ledger.sqlite');
-    const db = new SQL.Database(readFileSync(file));
-    db.run('UPDATE schema_version SET version = 99');
-    writeFileSync(file, db.export());
-    db.close();
     const before = readFileSync(file);
     await assert.rejects(open(dir), (e: Error) => e instanceof LedgerVersionError && /newer version/.test(e.message));
     assert.ok(readFileSync(file).equals(before));

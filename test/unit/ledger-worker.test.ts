@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { LedgerTooLargeError, LedgerValidationError, LedgerVersionError, MAX_LEDGER_FILE_BYTES } from '../../src/ledger';
-import { loadSqlJs } from '../../src/ledger/sqljs';
-import { open, row, tempDir, waitFor, WASM_PATH } from './helpers/ledgerFixtures';
+import { open, row, tempDir, waitFor, writeNewerSchemaLedger } from './helpers/ledgerFixtures';
 import { openInThread } from './helpers/ledgerThread';
 
 test('a ledger in a worker thread appends, answers queries, exports and verifies like the in-process one', async () => {
@@ -60,20 +59,12 @@ test('errors from the worker keep their class and message', async () => {
 test('a ledger file from a newer version is refused with LedgerVersionError through the worker, untouched', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const l = await open(dir);
-    await l.appendGeneration(row());
-    await l.close();
-    const SQL = await loadSqlJs(WASM_PATH);
+    const bytes = await writeNewerSchemaLedger(dir, 999);
     const file = path.join(dir, 'ledger.sqlite');
-    const db = new SQL.Database(readFileSync(file));
-    db.run('UPDATE schema_version SET version = 999');
-    const bytes = db.export();
-    db.close();
-    writeFileSync(file, bytes);
     const exits: Error[] = [];
     await assert.rejects(openInThread(dir, { onWorkerExit: (e) => exits.push(e) }), (err: Error) => err instanceof LedgerVersionError && /newer version/.test(err.message));
     assert.deepEqual(exits, [], 'a refused open is not reported as a crash');
-    assert.deepEqual(readFileSync(file), Buffer.from(bytes));
+    assert.deepEqual(readFileSync(file), bytes);
   } finally {
     cleanup();
   }

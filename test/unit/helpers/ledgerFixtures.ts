@@ -2,10 +2,11 @@
  * Shared set-up for the ledger tests: real temp folders, the real sql.js WASM from node_modules,
  * a logger that keeps its lines, and request rows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLedger, type LocalLedger, type OpenLedgerOptions } from '../../../src/ledger';
+import { loadSqlJs } from '../../../src/ledger/sqljs';
 import type { GenerationInput, LedgerWarning } from '../../../src/ledger/types';
 import type { Logger } from '../../../src/util/logger';
 
@@ -71,4 +72,19 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await sleep(stepMs);
   }
   return check();
+}
+
+/** A closed one-row ledger in `dir` whose ledger.sqlite claims schema `version` (a newer extension's file); returns its bytes. */
+export async function writeNewerSchemaLedger(dir: string, version: number): Promise<Buffer> {
+  const l = await open(dir);
+  await l.appendGeneration(row());
+  await l.close();
+  const SQL = await loadSqlJs(WASM_PATH);
+  const file = path.join(dir, 'ledger.sqlite');
+  const db = new SQL.Database(readFileSync(file));
+  db.run('UPDATE schema_version SET version = ?', [version]);
+  const bytes = Buffer.from(db.export());
+  db.close();
+  writeFileSync(file, bytes);
+  return bytes;
 }
