@@ -24,6 +24,9 @@ function startWorker(): Worker {
   return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true });
 }
 
+/** Verification runs in a child process, as in the extension (src/ledger/worker/verifyProcess.ts). */
+const verifyProcess = { modulePath: path.resolve(__dirname, '../src/ledger/worker/entry.ts'), execArgv: ['--import', 'tsx'] };
+
 /**
  * The same timer in a separate, idle process: the gaps it sees over the same windows are the
  * machine's scheduling noise (other processes on a loaded machine), not the ledger's doing.
@@ -98,7 +101,7 @@ export async function hostStalls(dir: string, wasmPath: string, request: (i: num
   try {
     let ledger!: Ledger;
     const open = await phase(gaps, control, async () => {
-      ledger = await openLedgerWorker({ dir, wasmPath, startWorker });
+      ledger = await openLedgerWorker({ dir, wasmPath, startWorker, verifyProcess });
     });
     const dashboard = await phase(gaps, control, () => Promise.all([ledger.queries.summary('24h'), ledger.queries.dashboard('30d', 'utc')]));
     const appends1000 = await phase(gaps, control, () => Promise.all(Array.from({ length: 1000 }, (_, i) => ledger.appendGeneration(request(i, 'stall')))));
@@ -142,7 +145,7 @@ export async function capacityProbe(dir: string, wasmPath: string) {
   };
   let ledger!: Ledger;
   const warnings: string[] = [];
-  if (!(await step('open', async () => (ledger = await openLedgerWorker({ dir, wasmPath, startWorker, onWarning: (w) => warnings.push(w.message) }))))) return { steps };
+  if (!(await step('open', async () => (ledger = await openLedgerWorker({ dir, wasmPath, startWorker, verifyProcess, onWarning: (w) => warnings.push(w.message) }))))) return { steps };
   const rows = await ledger.rowCount();
   await step('deleteOldestDayAndSnapshot', async () => {
     const [oldest] = (await ledger.queries.dailySeries('all')).filter((d) => d.requests > 0);

@@ -162,6 +162,7 @@ export class Container extends Disposable {
         const reading = this.credits.reading;
         return reading ? balanceFromReading(reading) : null;
       },
+      keyReading: () => this.credits.keyReading,
       config: () => this.config,
       catalogue: () => catalog.models(),
       analytics: async () => ((await this.keys.get('management')) ? { query: (q) => this.client.queryAnalytics(q) } : null),
@@ -210,8 +211,9 @@ export class Container extends Disposable {
     if (!this.ledger.isOpen) return;
     try {
       const ledger = await this.ledger.ledger();
-      const today = (await ledger.queries.budgetTotals(this.config.ledger.timeZone)).todayViaExtension;
-      this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost });
+      // UTC, like the OpenRouter usage figures beside it in the tooltip and the daily budget.
+      const today = (await ledger.queries.budgetTotals('utc')).todayViaExtension;
+      this.credits.setViaExtensionToday({ requests: today.requests, cost: today.cost, uncosted: today.uncosted ?? 0 });
     } catch (err) {
       this.logger.debug(`ledger totals unavailable: ${describeError(err)}`);
     }

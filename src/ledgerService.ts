@@ -53,6 +53,7 @@ export class LedgerService extends Disposable {
       dir: this.context.globalStorageUri.fsPath,
       wasmPath: path.join(dist, 'sql-wasm.wasm'),
       startWorker: () => new Worker(path.join(dist, 'ledgerWorker.js'), { name: 'OpenRouter Ledger' }),
+      verifyProcess: { modulePath: path.join(dist, 'ledgerWorker.js') },
       logger: this.logger,
       onWarning: (w) => this.warn(w),
       onExternalChange: () => this.changed.fire(),

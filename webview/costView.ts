@@ -1,21 +1,23 @@
 /**
  * The sidebar cost view's browser side: spendable with a bar, today and month against the
- * budgets, a 14-day sparkline, the runway in words, the last five generations (click → look-up)
- * and a button to the dashboard. Live payloads update the text and the sparkline in place.
+ * budgets (the UTC periods the budgets are enforced on), the last five generations (click →
+ * look-up; placed high so they fit a normal sidebar without scrolling), a 14-day sparkline, the
+ * runway in words and a button to the dashboard. Live payloads update the text and the sparkline
+ * in place. When the figures could not be prepared it says so with a retry, and recovers on the
+ * next payload.
  */
-import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
-import { parseCostHostMessage, type CostViewPayload, type CostWebviewMessage } from '../src/webviews/costView/protocol';
+import { costPayloadCheck, parseCostHostMessage, type CostViewPayload, type CostWebviewMessage } from '../src/webviews/costView/protocol';
+import type { BudgetPeriod } from '../src/webviews/shared/budgetPeriods';
 import type { WebviewStrings } from '../src/webviews/shared/strings';
 import { createChart, themeChart, type Chart } from './shared/charts';
 import { custom, el, initialState, replaceChildren } from './shared/dom';
 import { fill, usd } from './shared/format';
+import { loadLateScript } from './shared/lateScript';
 import { onThemeChange, readTheme } from './shared/theme';
 import { vscodeApi } from './shared/vscodeApi';
 import { balanceText, boundText, burnText, runwayText } from './shared/words';
 
-provideVSCodeDesignSystem().register(vsCodeButton());
-
-const init = initialState<{ strings: WebviewStrings; payload: CostViewPayload | null }>();
+const init = initialState<{ strings: WebviewStrings; payload: CostViewPayload | null; error?: string | null }>();
 const s = init.strings;
 const post = (m: CostWebviewMessage) => vscodeApi.postMessage(m);
 
@@ -32,14 +34,20 @@ const recent = el('ol', { class: 'recent', id: 'cost-recent' });
 const open = custom('vscode-button', { id: 'open-dashboard' }, s.openDashboard);
 open.addEventListener('click', () => post({ type: 'openDashboard' }));
 
-document.getElementById('app')!.append(
+const failureText = el('p', { id: 'cost-error-text' });
+const retry = custom('vscode-button', { id: 'cost-retry', appearance: 'secondary' }, s.retry);
+retry.addEventListener('click', () => post({ type: 'retry' }));
+const failure = el('div', { class: 'notice error', id: 'cost-error', role: 'alert', hidden: '' }, el('strong', {}, s.costViewError), failureText, retry);
+// Hidden only while there is nothing to show, so the sparkline is normally built in a visible box.
+const figures = el('div', { id: 'cost-figures', hidden: init.payload ? undefined : '' },
   el('section', {}, el('h2', {}, s.costViewSpendable), spendable, barBox, bound),
   el('section', {}, today, month),
+  el('section', {}, el('h2', {}, s.costViewRecent), recent),
   el('section', {}, el('h2', {}, s.costViewLast14), el('div', { class: 'spark-box' }, canvas), sparkTable),
   runwayLine,
-  el('section', {}, el('h2', {}, s.costViewRecent), recent),
-  open,
 );
+
+document.getElementById('app')!.append(failure, figures, open);
 
 let theme = readTheme();
 const spark: Chart = createChart(canvas, {
@@ -48,10 +56,25 @@ const spark: Chart = createChart(canvas, {
   options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => usd(c.parsed.y, s.unknown) } } }, scales: { x: { display: false }, y: { display: false, beginAtZero: true } } },
 }) as unknown as Chart;
 themeChart(spark, theme);
-let payload: CostViewPayload | null = init.payload;
+// The embedded first payload is checked like every later message.
+const initialProblem = init.payload === null ? null : costPayloadCheck(init.payload, 'initial payload');
+if (initialProblem) console.warn(`cost view: ignored a malformed initial payload (${initialProblem})`);
+let payload: CostViewPayload | null = initialProblem ? null : init.payload;
 
-function against(spent: number, budget: number | null): string {
-  return budget === null ? usd(spent, s.unknown) : `${usd(spent, s.unknown)} / ${usd(budget, s.unknown)}`;
+/** "≥ $1.20 / $5.00": the figure the budget counts, a lower bound while some costs are unknown. */
+function against(period: BudgetPeriod): string {
+  const spent = period.uncosted > 0 ? fill(s.atLeast, usd(period.spent, s.unknown)) : usd(period.spent, s.unknown);
+  return period.budget === null ? spent : `${spent} / ${usd(period.budget, s.unknown)}`;
+}
+
+function budgetLine(row: HTMLElement, label: string, period: BudgetPeriod): void {
+  row.title = fill(s.costViewBudgetBasis, usd(period.ledger, s.unknown), usd(period.openRouter, s.unknown));
+  replaceChildren(row, el('span', {}, label), el('span', { class: 'num' }, against(period)));
+}
+
+function showFailure(message: string): void {
+  replaceChildren(failureText, message);
+  failure.hidden = false;
 }
 
 function age(ts: string): string {
@@ -61,6 +84,8 @@ function age(ts: string): string {
 
 function render(p: CostViewPayload): void {
   payload = p;
+  failure.hidden = true;
+  figures.hidden = false;
   replaceChildren(spendable, balanceText(p.balance, s));
   replaceChildren(bound, boundText(p.balance, s));
   barBox.hidden = p.barFraction === null;
@@ -69,8 +94,8 @@ function render(p: CostViewPayload): void {
     bar.style.setProperty('--fill', `${(p.barFraction * 100).toFixed(1)}%`);
     barBox.setAttribute('aria-valuenow', (p.barFraction * 100).toFixed(0));
   }
-  replaceChildren(today, el('span', {}, s.costViewToday), el('span', { class: 'num' }, against(p.today.spent, p.today.budget)));
-  replaceChildren(month, el('span', {}, s.costViewMonth), el('span', { class: 'num' }, against(p.month.spent, p.month.budget)));
+  budgetLine(today, s.costViewToday, p.today);
+  budgetLine(month, s.costViewMonth, p.month);
   const r = p.runway;
   replaceChildren(runwayLine, r.kind === 'unknown' ? s.costViewRunwayUnknown : r.kind === 'no-limit' ? s.costViewNoLimit : fill(s.costViewRunway, runwayText(r, s)), ' ', el('span', { class: 'muted' }, burnText(p.burn, s)));
   spark.data.labels = p.sparkline.days;
@@ -92,14 +117,15 @@ function render(p: CostViewPayload): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const message = parseCostHostMessage(event.data);
-  if (!message) {
-    console.warn('cost view: dropped an unknown message from the host');
-    return;
-  }
+  const message = parseCostHostMessage(event.data, (reason) => console.warn(`cost view: dropped a malformed message from the host (${reason})`));
+  if (!message) return;
   switch (message.type) {
     case 'update':
       render(message.payload);
+      break;
+    case 'error':
+      // Figures already shown stay; a view that has none says why instead of staying blank.
+      showFailure(message.message);
       break;
   }
 });
@@ -113,4 +139,7 @@ onThemeChange((next) => {
 });
 
 if (payload) render(payload);
+else showFailure(init.error ?? initialProblem ?? s.loading);
 post({ type: 'ready' });
+// The toolkit's button upgrades after the first frame (webview/toolkit.ts).
+requestAnimationFrame(() => loadLateScript('toolkit'));

@@ -3,18 +3,21 @@
  * HTML; later payloads (a new range, a logged completion, a credit poll) update the KPI text,
  * the tables and the existing charts in place. The view state survives reloads via setState.
  */
-import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDropdown, vsCodeOption } from '@vscode/webview-ui-toolkit';
-import { parseHostMessage, parseViewState, type DashboardPayload, type DashboardViewState, type DataSource, type WebviewMessage } from '../src/webviews/dashboard/protocol';
+import { bootMarks, mark } from './shared/bootTimeline';
+import { EXPORT_FORMATS, parseHostMessage, parseViewState, type DashboardPayload, type DashboardViewState, type DataSource, type WebviewMessage } from '../src/webviews/dashboard/protocol';
 import { RANGE_PRESETS, type RangePresetId } from '../src/webviews/shared/rangeSelection';
 import type { WebviewStrings } from '../src/webviews/shared/strings';
+import { dashboardPayloadCheck } from '../src/webviews/dashboard/payloadCheck';
 import { DashboardCharts } from './dashboard/charts';
 import { renderKpis } from './dashboard/kpis';
 import { renderTables, renderWhatIf } from './dashboard/tables';
 import { custom, el, initialState, replaceChildren } from './shared/dom';
 import { fill } from './shared/format';
+import { loadLateScript } from './shared/lateScript';
 import { onThemeChange, readTheme } from './shared/theme';
 import { vscodeApi } from './shared/vscodeApi';
 
+mark('modulesEvaluated');
 
 interface Initial {
   strings: WebviewStrings;
@@ -27,7 +30,10 @@ const init = initialState<Initial>();
 const s = init.strings;
 // A webview rebuilt after being hidden keeps what the user chose last, not the first HTML's state.
 let viewState: DashboardViewState = parseViewState(vscodeApi.getState()) ?? init.viewState;
-let payload: DashboardPayload | null = init.payload;
+// The embedded first payload is checked like every later message.
+const initialProblem = init.payload === null ? null : dashboardPayloadCheck(init.payload, 'initial payload');
+if (initialProblem) console.warn(`dashboard: ignored a malformed initial payload (${initialProblem})`);
+let payload: DashboardPayload | null = initialProblem ? null : init.payload;
 
 const post = (m: WebviewMessage) => vscodeApi.postMessage(m);
 const save = () => vscodeApi.setState(viewState);
@@ -69,8 +75,8 @@ const sourceControl = dropdown('source', s.source, [['ledger', s.sourceLedger], 
   save();
   post({ type: 'setSource', source: viewState.source });
 });
-const exportButtons = (['csv', 'json', 'markdown'] as const).map((format) => {
-  const b = custom('vscode-button', { appearance: 'secondary', 'data-export': format }, { csv: s.exportCsv, json: s.exportJson, markdown: s.exportMarkdown }[format]);
+const exportButtons = EXPORT_FORMATS.map((format) => {
+  const b = custom('vscode-button', { appearance: 'secondary', 'data-export': format }, { csv: s.exportCsv, json: s.exportJson, jsonl: s.exportJsonl, markdown: s.exportMarkdown }[format]);
   b.addEventListener('click', () => post({ type: 'export', format }));
   return b;
 });
@@ -123,11 +129,8 @@ function showError(message: string): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const message = parseHostMessage(event.data);
-  if (!message) {
-    console.warn('dashboard: dropped an unknown message from the host');
-    return;
-  }
+  const message = parseHostMessage(event.data, (reason) => console.warn(`dashboard: dropped a malformed message from the host (${reason})`));
+  if (!message) return;
   switch (message.type) {
     case 'update':
       render(message.payload);
@@ -151,10 +154,12 @@ onThemeChange((theme) => {
 save();
 if (payload) render(payload);
 if (init.error) showError(init.error);
+mark('chartsDrawn');
 requestAnimationFrame(() => {
-  post({ type: 'painted', charts: payload ? charts.count : 0 });
-  // The toolkit's controls are defined after the first paint: the figures show first, the
+  mark('frame');
+  post({ type: 'painted', charts: payload ? charts.count : 0, marks: bootMarks('dashboard.js') });
+  // The toolkit's controls load after the first paint: the figures show first, the
   // already-placed <vscode-*> elements upgrade a moment later.
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDropdown(), vsCodeOption());
+  loadLateScript('toolkit');
 });
 post({ type: 'ready' });

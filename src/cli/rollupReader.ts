@@ -17,7 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJournalFrom, readLinesFrom, type JournalRecord } from '../ledger/journal';
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator } from '../ledger/latency';
-import { GENERATION_COLUMNS } from '../ledger/normalize';
+import { GENERATION_COLUMNS, rowFromStored } from '../ledger/normalize';
 import type { ModelStats } from '../ledger/queries';
 import { calendarPieces, emptyTotals, finish, isUncosted, iso, UNCOSTED_INDEX, type Totals } from '../ledger/queryParts';
 import { modelKey, RollupDelta, type RollupSource } from '../ledger/rollups';
@@ -318,9 +318,9 @@ function addTotals(t: Totals, v: number[]): void {
   t.cost += v[6];
 }
 
-/** A `generations` record: column 0 is the rowid alias `id` (stored as NULL), the ledger's columns follow in order. */
+/** A `generations` record: column 0 is the rowid alias `id` (stored as NULL), the ledger's columns follow in order (money in nano-dollars). */
 function rowOf(v: Value[]): StoredGeneration {
-  return Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i + 1] ?? null])) as unknown as StoredGeneration;
+  return rowFromStored(v.slice(1));
 }
 
 /** Finds a `generations` row by uid, else generation id, through the UNIQUE indexes. */

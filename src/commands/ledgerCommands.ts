@@ -177,7 +177,7 @@ interface ExportPreset {
 function exportPreset(arg: unknown): ExportPreset {
   if (typeof arg !== 'object' || arg === null) return {};
   const a = arg as Record<string, unknown>;
-  const format = a.format === 'csv' || a.format === 'json' || a.format === 'markdown' ? a.format : undefined;
+  const format = a.format === 'csv' || a.format === 'json' || a.format === 'jsonl' || a.format === 'markdown' ? a.format : undefined;
   const range = typeof a.from === 'number' && typeof a.to === 'number' && Number.isFinite(a.from) && Number.isFinite(a.to) && a.from < a.to
     ? { from: a.from, to: a.to }
     : undefined;
@@ -188,6 +188,7 @@ async function exportLedger(deps: LedgerCommandDeps, preset: ExportPreset = {}):
   const formats: (vscode.QuickPickItem & { format: ExportFormat; ext: string })[] = [
     { label: 'CSV', description: vscode.l10n.t('one row per request, for spreadsheets'), format: 'csv', ext: 'csv' },
     { label: 'JSON', description: vscode.l10n.t('one object per request'), format: 'json', ext: 'json' },
+    { label: 'JSONL', description: vscode.l10n.t('one request per line, for DuckDB and warehouses'), format: 'jsonl', ext: 'jsonl' },
     { label: vscode.l10n.t('Markdown report'), description: vscode.l10n.t('summary, by model, daily table'), format: 'markdown', ext: 'md' },
   ];
   const format = formats.find((f) => f.format === preset.format) ?? (await vscode.window.showQuickPick(formats, { title: vscode.l10n.t('Export the ledger as…') }));

@@ -4,7 +4,7 @@
  */
 import type { ModelInfo } from '../openrouter/types';
 import { appendChainEntry, ChainKind, readRawHead, type RawHead } from './chain';
-import { GENERATION_COLUMNS, rowHash, rowValues } from './normalize';
+import { GENERATION_COLUMNS, rowFromStored, rowHash, rowValues, toNanos } from './normalize';
 import type { DeleteScope, LedgerOp } from './ops';
 import { DAY_MS, HOUR_MS, readRollupSources, RollupDelta, SLOT_MS, subtractDaysFromMonths, writeRollupDelta } from './rollups';
 import type { Database, SqlValue, Statement } from './sqljs';
@@ -195,7 +195,7 @@ export class LedgerDb {
     for (const [sql, key] of lookups) {
       if (key === null) continue;
       const row = this.all(sql, [key])[0];
-      if (row) return Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, row[i]])) as unknown as StoredGeneration;
+      if (row) return rowFromStored(row);
     }
     return undefined;
   }
@@ -265,7 +265,7 @@ export class LedgerDb {
     const s = this.stmt(UPSERT_ACTIVITY);
     for (const r of rows) {
       s.run([
-        r.date, r.model, r.modelPermaslug, r.endpointId, r.providerName, r.usage, r.byokUsageInference, r.requests,
+        r.date, r.model, r.modelPermaslug, r.endpointId, r.providerName, toNanos(r.usage), toNanos(r.byokUsageInference), r.requests,
         r.promptTokens, r.completionTokens, r.reasoningTokens, r.workspaceId, r.keyHash ?? '', at,
       ]);
     }

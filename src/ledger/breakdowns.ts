@@ -4,6 +4,7 @@
  * per-day model rollup where a local day is a UTC day, and from raw rows (through the `ts`
  * index) otherwise; sessions and tags come from `roll_day_dim` (LedgerQueries.dimension).
  */
+import { nanosToUsd } from './normalize';
 import { iso, MODEL, num, type Row } from './queryParts';
 import { DAY_MS } from './rollups';
 import { daysBetween, nextDay, startOfLocalDay, type OffsetAt, type ResolvedRange } from './timeZone';
@@ -38,15 +39,15 @@ export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): Mo
       wholeUtcDays.push(day);
       continue;
     }
-    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
-      out.push({ day, model: v[0] as string, requests: num(v[1]), cost: num(v[2]) });
+    for (const v of all(`SELECT ${MODEL}, COUNT(*), SUM(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
+      out.push({ day, model: v[0] as string, requests: num(v[1]), cost: nanosToUsd(num(v[2])) });
     }
   }
   // Local days that are whole UTC days (UTC, or a zone at offset 0) come from the rollup in one read.
   if (wholeUtcDays.length) {
     const wanted = new Set(wholeUtcDays);
     for (const v of all('SELECT day, model, requests, cost FROM roll_day_model WHERE day >= ? AND day <= ?', [wholeUtcDays[0], wholeUtcDays[wholeUtcDays.length - 1]])) {
-      if (wanted.has(v[0] as string)) out.push({ day: v[0] as string, model: v[1] as string, requests: num(v[2]), cost: num(v[3]) });
+      if (wanted.has(v[0] as string)) out.push({ day: v[0] as string, model: v[1] as string, requests: num(v[2]), cost: nanosToUsd(num(v[3])) });
     }
   }
   return out;

@@ -68,7 +68,7 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 const toHex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
 
-function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, gid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
+export function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, gid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
   const h = createHash('sha256');
   if (prev) h.update(prev);
   h.update(JSON.stringify([seq, kind, uid, gid, ts, toHex(row)]));
@@ -76,6 +76,13 @@ function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: stri
 }
 
 type StatementSource = (sql: string) => Statement;
+
+/** What an altered row's problem says: its differing columns when known. */
+export function alteredDetail(columns: IntegrityProblem['columns']): string {
+  return columns?.length
+    ? columns.map((c) => `${c.column} is ${JSON.stringify(c.found)} in the file, ${JSON.stringify(c.recorded)} as recorded`).join('; ')
+    : 'row content differs from what was recorded';
+}
 
 /** The last entry's sequence number and hash; null for an empty chain. */
 export type RawHead = { seq: number; hash: Uint8Array } | null;
@@ -204,10 +211,7 @@ export async function verifyChain(db: Database, anchor: ChainHead | null, option
       expected.delete(uid);
       if (toHex(rowHash(values)) !== e.hash) {
         const columns = options.explainAltered?.(uid, values, e.hash);
-        const what = columns?.length
-          ? columns.map((c) => `${c.column} is ${JSON.stringify(c.found)} in the file, ${JSON.stringify(c.recorded)} as recorded`).join('; ')
-          : 'row content differs from what was recorded';
-        problems.push({ kind: 'altered', uid, generationId: gid, ...(columns?.length ? { columns } : {}), detail: what });
+        problems.push({ kind: 'altered', uid, generationId: gid, ...(columns?.length ? { columns } : {}), detail: alteredDetail(columns) });
       }
     }
   } finally {

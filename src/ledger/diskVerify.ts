@@ -17,9 +17,10 @@
 import * as path from 'node:path';
 import { silentLogger } from '../util/logger';
 import { LedgerDb } from './apply';
-import { verifyChain, type IntegrityProblem, type IntegrityReport, type VerifyChainOptions } from './chain';
+import { alteredDetail, verifyChain, type IntegrityProblem, type IntegrityReport, type VerifyChainOptions } from './chain';
 import { JournalFollower } from './follow';
-import { GENERATION_COLUMNS, rowHash } from './normalize';
+import { GENERATION_COLUMNS, rowFromStored, rowHash } from './normalize';
+import { anchorAfterRehash } from './migrateV5';
 import { migrate } from './schema';
 import { PREVIOUS_FILE, readHead, readSnapshotBytes, SNAPSHOT_FILE } from './snapshot';
 import type { SqlJsStatic } from './sqljs';
@@ -27,6 +28,15 @@ import type { SqlJsStatic } from './sqljs';
 export interface DiskVerifyOptions extends Pick<VerifyChainOptions, 'onProgress' | 'signal'> {
   /** This window's database, to name the columns of an altered row. */
   live?: LedgerDb;
+  /** Without `live` (in the verification child process): each altered row, to be explained later by explainAlteredRows. */
+  onAltered?: (row: AlteredRow) => void;
+}
+
+/** An altered row as found on disk, with the row hash the chain recorded for it. */
+export interface AlteredRow {
+  uid: string;
+  found: unknown[];
+  recordedHash: string;
 }
 
 /** A writer id no journal has: the follower then replays every journal, this window's own included. */
@@ -44,7 +54,7 @@ export async function verifyOnDisk(sql: SqlJsStatic, dir: string, options: DiskV
     try {
       // A journal compacted while it was being read is in the newer snapshot: read again.
       if (compactedMeanwhile && attempt < 2) continue;
-      return await verifyChain(ldb.db, anchor, { ...options, explainAltered: options.live && explainWith(options.live) });
+      return await verifyChain(ldb.db, anchor, { ...options, explainAltered: explainer(options) });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       return fileProblem(`The ledger files could not be read to the end (${(err as Error).message}).`);
@@ -90,7 +100,28 @@ async function loadFromDisk(sql: SqlJsStatic, dir: string): Promise<Loaded> {
     current.close();
     throw err;
   });
-  return { ldb, anchor: head && head.snapshotId === snapshotId ? head : null, compactedMeanwhile: caught.vanished.length > 0 };
+  return { ldb, anchor: anchorAfterRehash(ldb.db, head && head.snapshotId === snapshotId ? head : null), compactedMeanwhile: caught.vanished.length > 0 };
+}
+
+function explainer({ live, onAltered }: DiskVerifyOptions): VerifyChainOptions['explainAltered'] {
+  if (live) return explainWith(live);
+  if (!onAltered) return undefined;
+  return (uid, found, recordedHash) => {
+    onAltered({ uid, found: [...found], recordedHash });
+    return undefined;
+  };
+}
+
+/** Names the differing columns of rows a verification child process found altered, from this window's copy. */
+export function explainAlteredRows(report: IntegrityReport, altered: readonly AlteredRow[], live: LedgerDb): IntegrityReport {
+  const explain = explainWith(live);
+  const byUid = new Map(altered.map((row) => [row.uid, row]));
+  const problems = report.problems.map((problem) => {
+    const row = problem.kind === 'altered' && problem.uid !== undefined ? byUid.get(problem.uid) : undefined;
+    const columns = row && explain(row.uid, row.found, row.recordedHash);
+    return columns?.length ? { ...problem, columns, detail: alteredDetail(columns) } : problem;
+  });
+  return { ...report, problems };
 }
 
 /** Names the differing columns when the window's copy of the row still hashes to what the chain recorded. */
@@ -98,7 +129,9 @@ function explainWith(live: LedgerDb): NonNullable<VerifyChainOptions['explainAlt
   return (uid, found, recordedHash): IntegrityProblem['columns'] => {
     const values = live.all(`SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE uid = ?`, [uid])[0];
     if (!values || Buffer.from(rowHash(values)).toString('hex') !== recordedHash) return undefined;
-    return GENERATION_COLUMNS.flatMap((column, i) => (values[i] === found[i] ? [] : [{ column, recorded: values[i], found: found[i] }]));
+    // Shown as the rest of the extension shows rows: money in USD, not the stored nano-dollars.
+    const [recorded, inFile] = [rowFromStored(values), rowFromStored(found)];
+    return GENERATION_COLUMNS.flatMap((column, i) => (values[i] === found[i] ? [] : [{ column, recorded: recorded[column], found: inFile[column] }]));
   };
 }
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { scrubSecrets } from '../keys/mask';
 import { formatUsd } from '../util/money';
 import type { LedgerDb } from './apply';
-import { GENERATION_COLUMNS } from './normalize';
+import { COST_COLUMNS, GENERATION_COLUMNS, nanosToDecimal, nanosToUsd } from './normalize';
 import type { LedgerQueries } from './queries';
 import { resolveRange, type TimeZoneSpec } from './timeZone';
 import type { TimeRange } from './types';
@@ -85,6 +85,20 @@ class Output {
 
 type Cell = string | number | null;
 
+const COST_AT = new Set<number>(COST_COLUMNS.map((c) => GENERATION_COLUMNS.indexOf(c)));
+
+/**
+ * A CSV line of stored values: amounts (whole nano-dollars) as exact plain decimals, never 1e-9
+ * or −0. A value that is not whole nano-dollars (the file was edited by another tool) is
+ * written as the dollars it stands for.
+ */
+function csvLine(row: Cell[]): string {
+  return row.map((v, i) => {
+    if (!COST_AT.has(i) || typeof v !== 'number') return csvField(v);
+    return Number.isSafeInteger(v) ? nanosToDecimal(v) : csvField(nanosToUsd(v));
+  }).join(',');
+}
+
 /** Pages through `generations` in [from, to) ordered by (ts, id). */
 async function forEachBatch(ldb: () => LedgerDb, from: string, to: string, size: number, fn: (rows: Cell[][]) => Promise<void>): Promise<void> {
   const cols = GENERATION_COLUMNS.join(', ');
@@ -133,7 +147,7 @@ export async function exportRange(
     } else if (format === 'csv') {
       await out.write(`${GENERATION_COLUMNS.map(csvField).join(',')}\r\n`);
       await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
-        await out.write(rows.map((row) => `${row.map(csvField).join(',')}\r\n`).join(''));
+        await out.write(rows.map((row) => `${csvLine(row)}\r\n`).join(''));
         await progress(rows.length);
       });
     } else {
@@ -161,6 +175,8 @@ function jsonRow(row: Cell[]): Record<string, unknown> {
     const v = row[i];
     if (c === 'tags' && typeof v === 'string') obj[c] = JSON.parse(v);
     else if ((c === 'is_byok' || c === 'streamed') && v !== null) obj[c] = v === 1;
+    // The double nearest the exact decimal: JSON prints that decimal back.
+    else if (COST_AT.has(i) && typeof v === 'number') obj[c] = nanosToUsd(v);
     else obj[c] = typeof v === 'string' ? scrubSecrets(v) : v;
   });
   return obj;

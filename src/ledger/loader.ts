@@ -1,12 +1,13 @@
 /**
  * Opens the newest usable snapshot: `ledger.sqlite`, else `ledger.sqlite.prev`, else a new
  * empty database. Only damage may set a file aside: a bad header, SQLite's own corruption errors
- * (SQLITE_CORRUPT, SQLITE_NOTADB), a failed `PRAGMA quick_check`, or a sound SQLite file that is
- * not a ledger. Such a file is renamed `….corrupt-<time>` and reported; the journals then bring
+ * (SQLITE_CORRUPT, SQLITE_NOTADB) or a failed `PRAGMA quick_check`. Such a file is renamed
+ * `….corrupt-<time>` and reported; the journals then bring
  * the older snapshot (or the empty database) up to date. Anything else — the file cannot be read
  * (EACCES, EBUSY, EISDIR, EMFILE…), memory ran out, a migration failed — is trouble, not damage:
  * the open fails with a message saying so and nothing on disk changes. A file from a newer
- * extension version is refused untouched.
+ * extension version is refused untouched, and so is a sound SQLite file that is not a ledger
+ * (someone else's database at our path is not damage: it is not ours to move or overwrite).
  *
  * `PRAGMA quick_check` reads every page (seconds at a million rows), so it is skipped for the
  * file exactly as this ledger last wrote it: same snapshot id, size and mtime as `ledger.head`
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import type { Logger } from '../util/logger';
 import { LedgerDb } from './apply';
 import type { ChainHead } from './chain';
+import { anchorAfterRehash } from './migrateV5';
 import { LedgerVersionError, migrate, schemaVersion } from './schema';
 import { PREVIOUS_FILE, readHead, readSnapshotBytes, setAside, SNAPSHOT_FILE, SnapshotHeaderError } from './snapshot';
 import type { SqlJsStatic } from './sqljs';
@@ -36,6 +38,9 @@ export class LedgerOpenError extends Error {
 
 /** A reason to believe the file's content is damaged (as opposed to trouble reading it). */
 class DamagedFileError extends Error {}
+
+/** A sound SQLite file without the ledger's tables. */
+class NotALedgerError extends Error {}
 
 /** SQLite's own messages for SQLITE_CORRUPT and SQLITE_NOTADB (sql.js passes only the message). */
 const SQLITE_DAMAGE = /database disk image is malformed|file is not a database|malformed database schema/i;
@@ -69,10 +74,15 @@ export async function loadDatabase(
       if (!unchanged) quickCheck(ldb);
       migrate(ldb.db);
       if (name !== SNAPSHOT_FILE) logger.warn(`Loaded the previous snapshot ${name}; the journals bring it up to date.`);
-      return { ldb, anchor: head && head.snapshotId === id ? head : null, source: name };
+      return { ldb, anchor: anchorAfterRehash(ldb.db, head && head.snapshotId === id ? head : null), source: name };
     } catch (err) {
       ldb?.close();
       if (err instanceof LedgerVersionError) throw err;
+      if (err instanceof NotALedgerError) {
+        const message = `The file ${name} in the ledger folder is an SQLite database but not an OpenRouter Ledger (${err.message}). It was left untouched and the ledger was not opened: move that file elsewhere and reload the window.`;
+        logger.error(message);
+        throw new LedgerOpenError(message, { cause: err });
+      }
       if (!isDamage(err)) {
         const message = `The ledger file ${name} could not be read (${(err as Error).message}). Nothing was changed on disk: no request is lost. Fix what stops it from being read (permissions, another program holding it, free memory) and reload the window.`;
         logger.error(message);
@@ -98,13 +108,13 @@ function quickCheck(ldb: LedgerDb): void {
 
 /**
  * `meta.snapshot_id`; undefined for a database without one (new). Throws on a damaged file, and
- * (as damage: it is not ours to migrate) on a sound SQLite file that is not a ledger.
+ * NotALedgerError on a sound SQLite file that is not a ledger.
  */
 function snapshotIdOf(ldb: LedgerDb): string | undefined {
   try {
     schemaVersion(ldb.db);
   } catch (err) {
-    if (err instanceof Error && /not an OpenRouter Ledger database/.test(err.message)) throw new DamagedFileError(err.message);
+    if (err instanceof Error && /not an OpenRouter Ledger database/.test(err.message)) throw new NotALedgerError(err.message);
     throw err;
   }
   if (!ldb.db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length) return undefined;

@@ -145,6 +145,15 @@ function real(value: unknown, field: string, allowNegative = false): number | nu
   return value === 0 ? 0 : value; // -0 and 0 must hash alike
 }
 
+/** The largest amount kept exactly as whole nano-dollars in a double (2^53 − 1 nano-dollars). */
+const LARGEST_AMOUNT_USD = Number.MAX_SAFE_INTEGER / 1e9;
+
+function money(value: unknown, field: string, allowNegative = false): number | null {
+  const usd = real(value, field, allowNegative);
+  if (usd !== null && Math.abs(usd) > LARGEST_AMOUNT_USD) fail(field, `must be at most ${Math.floor(LARGEST_AMOUNT_USD)} US dollars`);
+  return usd;
+}
+
 function flag(value: unknown, field: string): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'boolean') fail(field, 'must be true or false');
@@ -180,10 +189,10 @@ function patchColumns(input: GenerationPatch): Partial<PatchColumns> {
   if (has('completionTokens')) out.completion_tokens = count(input.completionTokens, 'completionTokens');
   if (has('reasoningTokens')) out.reasoning_tokens = count(input.reasoningTokens, 'reasoningTokens');
   if (has('cachedTokens')) out.cached_tokens = count(input.cachedTokens, 'cachedTokens');
-  if (has('totalCost')) out.total_cost = real(input.totalCost, 'totalCost');
-  if (has('upstreamInferenceCost')) out.upstream_inference_cost = real(input.upstreamInferenceCost, 'upstreamInferenceCost');
+  if (has('totalCost')) out.total_cost = money(input.totalCost, 'totalCost');
+  if (has('upstreamInferenceCost')) out.upstream_inference_cost = money(input.upstreamInferenceCost, 'upstreamInferenceCost');
   // OpenRouter reports cache writes as a negative discount.
-  if (has('cacheDiscount')) out.cache_discount = real(input.cacheDiscount, 'cacheDiscount', true);
+  if (has('cacheDiscount')) out.cache_discount = money(input.cacheDiscount, 'cacheDiscount', true);
   if (has('isByok')) out.is_byok = flag(input.isByok, 'isByok');
   if (has('costSource')) out.cost_source = oneOf(input.costSource, COST_SOURCES, 'costSource');
   if (has('latencyMs')) out.latency_ms = real(input.latencyMs, 'latencyMs');
@@ -254,8 +263,57 @@ export function isStoredGeneration(value: unknown): value is StoredGeneration {
   );
 }
 
+/**
+ * Money is kept as whole nano-dollars (1e-9 USD) wherever the ledger stores or adds it, so sums
+ * are exact integers and a period emptied by deletions is exactly 0. The rest of the extension
+ * and the journals speak USD numbers; these convert at the ledger's edge.
+ */
+export const NANOS_PER_USD = 1_000_000_000;
+
+/** USD → whole nano-dollars, rounded half away from zero (as SQLite's `round()`); never −0. */
+export function toNanos(usd: number): number {
+  const n = usd * NANOS_PER_USD;
+  const whole = n < 0 ? -Math.round(-n) : Math.round(n);
+  return whole === 0 ? 0 : whole;
+}
+
+/**
+ * Whole nano-dollars → USD: the double nearest the exact decimal, so `String()` of it prints that
+ * decimal (for amounts below $9 million, whose nano counts stay within 2^53).
+ */
+export function nanosToUsd(nanos: number): number {
+  return nanos === 0 ? 0 : nanos / NANOS_PER_USD;
+}
+
+/** Whole nano-dollars as an exact plain decimal (`1` → `0.000000001`, `-2500000000` → `-2.5`). */
+export function nanosToDecimal(nanos: number): string {
+  if (!Number.isSafeInteger(nanos)) throw new RangeError(`not a whole number of nano-dollars: ${nanos}`);
+  const digits = String(Math.abs(nanos)).padStart(10, '0');
+  const whole = digits.slice(0, -9);
+  const fraction = digits.slice(-9).replace(/0+$/, '');
+  return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** The `generations` columns holding money (nano-dollars when stored). */
+export const COST_COLUMNS = ['total_cost', 'upstream_inference_cost', 'cache_discount'] as const satisfies readonly (keyof StoredGeneration)[];
+const COST_AT = new Set<number>(COST_COLUMNS.map((c) => GENERATION_COLUMNS.indexOf(c)));
+
+/** A row's stored values in GENERATION_COLUMNS order (money in nano-dollars): what is inserted and hashed. */
 export function rowValues(row: StoredGeneration): (string | number | null)[] {
-  return GENERATION_COLUMNS.map((c) => row[c]);
+  return GENERATION_COLUMNS.map((c, i) => {
+    const v = row[c];
+    return COST_AT.has(i) && typeof v === 'number' ? toNanos(v) : v;
+  });
+}
+
+/** The row of stored values (GENERATION_COLUMNS order, money in nano-dollars), money back in USD. */
+export function rowFromStored(values: readonly unknown[]): StoredGeneration {
+  const row: Record<string, unknown> = {};
+  GENERATION_COLUMNS.forEach((c, i) => {
+    const v = values[i] ?? null;
+    row[c] = COST_AT.has(i) && typeof v === 'number' ? nanosToUsd(v) : v;
+  });
+  return row as unknown as StoredGeneration;
 }
 
 /** 128-bit content hash over every stored column in canonical order. */

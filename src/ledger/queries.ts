@@ -9,7 +9,7 @@
 import type { LedgerDb } from './apply';
 import { LATENCY_BUCKET_SQL } from './histogram';
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from './latency';
-import { GENERATION_COLUMNS } from './normalize';
+import { GENERATION_COLUMNS, nanosToUsd, rowFromStored } from './normalize';
 import {
   addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, iso, MODEL, num, offsetSegments, PIECE_SECONDS, pieces,
   RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, UNCOSTED_WHERE,
@@ -250,9 +250,11 @@ export class LedgerQueries {
     const { keys, where, from = 'generations' } = DIMENSION_SQL[dim];
     for (const [a, b] of edges) {
       this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-        TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
+        TOTAL(prompt_tokens) + TOTAL(completion_tokens), SUM(total_cost)
         FROM ${from} WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
     }
+    // Summed above in nano-dollars (exact); USD from here on.
+    for (const g of groups.values()) g.cost = nanosToUsd(g.cost);
     return groups;
   }
 
@@ -298,7 +300,7 @@ export class LedgerQueries {
         SUM(completion_tokens), SUM(reasoning_tokens) FROM activity_daily WHERE key_hash = ? AND date >= ? AND date <= ?
         GROUP BY date, model ORDER BY date, model`, [keyHash, from, to])
       .map((v) => ({
-        date: v[0] as string, model: v[1] as string, usage: num(v[2]), byokUsage: num(v[3]), requests: num(v[4]),
+        date: v[0] as string, model: v[1] as string, usage: nanosToUsd(num(v[2])), byokUsage: nanosToUsd(num(v[3])), requests: num(v[4]),
         promptTokens: num(v[5]), completionTokens: num(v[6]), reasoningTokens: num(v[7]),
       }));
   }
@@ -339,7 +341,7 @@ export class LedgerQueries {
     const rows = before
       ? this.all(`SELECT ${cols} FROM generations WHERE (ts, uid) < (?, ?) ORDER BY ts DESC, uid DESC LIMIT ?`, [before.ts, before.uid, limit])
       : this.all(`SELECT ${cols} FROM generations ORDER BY ts DESC, uid DESC LIMIT ?`, [limit]);
-    return rows.map((v) => Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration);
+    return rows.map(rowFromStored);
   }
 
   /** When the oldest row still `pending` was sent (the status index); null when none is. */
@@ -352,7 +354,7 @@ export class LedgerQueries {
   byGenerationId(generationId: string): StoredGeneration | null {
     const cols = GENERATION_COLUMNS.join(', ');
     const [v] = this.all(`SELECT ${cols} FROM generations WHERE generation_id = ?`, [generationId]);
-    return v ? (Object.fromEntries(GENERATION_COLUMNS.map((c, i) => [c, v[i]])) as unknown as StoredGeneration) : null;
+    return v ? rowFromStored(v) : null;
   }
 
   // Dashboard breakdowns: per local day and model (breakdowns.ts), per chat session and per tag (roll_day_dim).

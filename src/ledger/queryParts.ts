@@ -4,6 +4,7 @@
  * time-zone range splits into pieces of constant offset, and the shared SQL fragments and
  * result shapes.
  */
+import { nanosToUsd } from './normalize';
 import { DAY_MS, HOUR_MS, SLOT_MS } from './rollups';
 import type { SqlValue } from './sqljs';
 import type { OffsetAt, ResolvedRange } from './timeZone';
@@ -58,7 +59,10 @@ export function emptyTotals(): Totals {
   };
 }
 
-/** Adds [requests, errors, prompt, completion, reasoning, cached, cost] starting at `v[at]`. */
+/**
+ * Adds [requests, errors, prompt, completion, reasoning, cached, cost] starting at `v[at]`. Until
+ * `finish`, `cost` holds whole nano-dollars (as stored), so adding pieces is exact.
+ */
 export function addCounts<T extends Totals>(t: T, v: Row, at = 0): T {
   t.requests += num(v[at]);
   t.errors += num(v[at + 1]);
@@ -70,7 +74,9 @@ export function addCounts<T extends Totals>(t: T, v: Row, at = 0): T {
   return t;
 }
 
+/** Completes totals built by `addCounts`: derived fields, and `cost` from nano-dollars to USD. */
 export function finish<T extends Totals>(t: T): T {
+  t.cost = nanosToUsd(t.cost);
   t.totalTokens = t.promptTokens + t.completionTokens;
   t.errorRate = t.requests ? t.errors / t.requests : 0;
   t.avgCostPerRequest = t.requests ? t.cost / t.requests : null;
@@ -78,7 +84,7 @@ export function finish<T extends Totals>(t: T): T {
 }
 
 export const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
-  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), TOTAL(total_cost)`;
+  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), SUM(total_cost)`;
 export const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost)';
 export const MODEL = 'COALESCE(model_used, model_requested)';
 const SUCCESS_LATENCY = `CASE WHEN status = 'success' THEN latency_ms END`;

@@ -16,7 +16,7 @@
  */
 import type { Database, SqlValue, Statement } from './sqljs';
 import { decodeHistogram, encodeHistogram, latencyBucket } from './histogram';
-import { ERROR_STATUSES } from './normalize';
+import { ERROR_STATUSES, nanosToUsd, toNanos } from './normalize';
 import type { StoredGeneration } from './types';
 import { HOUR_MS } from '../util/time';
 
@@ -71,6 +71,7 @@ interface Totals {
   completion: number;
   reasoning: number;
   cached: number;
+  /** Nano-dollars. */
   cost: number;
   latN: number;
   latSum: number;
@@ -97,6 +98,8 @@ export class RollupDelta {
     const model = modelKey(row);
     const isError = isErrorStatus(row.status);
     const latency = row.status === 'success' ? row.latency_ms : null;
+    // Whole nano-dollars: every rollup's cost is an integer sum, so adding and removing rows cannot drift.
+    const cost = row.total_cost === null ? 0 : toNanos(row.total_cost);
     const apply = (t: Totals, withLatency: boolean) => {
       t.requests += sign;
       t.errors += isError ? sign : 0;
@@ -104,7 +107,7 @@ export class RollupDelta {
       t.completion += sign * (row.completion_tokens ?? 0);
       t.reasoning += sign * (row.reasoning_tokens ?? 0);
       t.cached += sign * (row.cached_tokens ?? 0);
-      t.cost += sign * (row.total_cost ?? 0);
+      t.cost += sign * cost;
       if (withLatency && latency != null) {
         t.latN += sign;
         t.latSum += sign * latency;
@@ -229,7 +232,11 @@ export function subtractDaysFromMonths(stmt: StatementSource, all: (sql: string,
   }
 }
 
-/** Reads the rollup-relevant columns of the rows matching `where` (the caller's parameters). */
+/**
+ * Reads the rollup-relevant columns of the rows matching `where` (the caller's parameters), money
+ * back in USD. Costs are read as nano-dollars (schema ≥ 5): rollups an older migration builds from
+ * USD rows are wrong, and v5 rebuilds them all after converting the rows.
+ */
 export function readRollupSources(db: Database, where: string, params: (string | number)[], onRow: (row: RollupSource) => void): void {
   const stmt = db.prepare(`SELECT ${ROLLUP_SOURCE_COLUMNS.join(', ')} FROM generations ${where}`);
   try {
@@ -238,6 +245,7 @@ export function readRollupSources(db: Database, where: string, params: (string |
       const v = stmt.get();
       const row = {} as Record<string, unknown>;
       ROLLUP_SOURCE_COLUMNS.forEach((c, i) => (row[c] = v[i]));
+      if (typeof row.total_cost === 'number') row.total_cost = nanosToUsd(row.total_cost);
       onRow(row as RollupSource);
     }
   } finally {

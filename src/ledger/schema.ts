@@ -20,12 +20,19 @@
  *     dashboard's session and tag tables read rollups instead of every raw row of the range.
  *     The migration adds both from the existing rows in two aggregate statements. A partial index
  *     on the few rows without a cost keeps "N requests of unknown cost" a lookup, not a scan.
+ * v5: money is exact: every stored and summed amount (the cost columns of `generations`, every
+ *     rollup's `cost`, `activity_daily` usage) is whole nano-dollars (INTEGER), so rollups are
+ *     integer sums that cannot drift and an emptied period is exactly 0. Journals still carry USD;
+ *     amounts are converted when applied (migrateV5.ts has the migration and its chain re-hash).
+ *     Fewer indexes, now that rollups answer the dashboard: none per status or per user (a partial
+ *     index holds the pending rows), and the latency index keeps only successful rows' latencies.
  */
 import type { Database } from './sqljs';
+import { migrateToV5 } from './migrateV5';
 import { rebuildRollups } from './rollups';
 import { UNCOSTED_INDEX } from './queryParts';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const V1 = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -217,6 +224,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   },
   migrateToV3,
   (db) => db.exec(V4_SESSION_TAG_ROLLUPS),
+  migrateToV5,
 ];
 
 export class LedgerVersionError extends Error {

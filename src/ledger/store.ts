@@ -64,7 +64,8 @@ import type { ModelInfo } from '../openrouter/types';
 import { silentLogger, tagged, type Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
 import type { IntegrityReport } from './chain';
-import { verifyOnDisk } from './diskVerify';
+import { explainAlteredRows, verifyOnDisk } from './diskVerify';
+import { verifyInChildProcess, type VerifyProcessScript } from './worker/verifyProcess';
 import { exportRange, type ExportFormat, type ExportOptions, type ExportResult } from './exporter';
 import { applyRecords, JournalFollower, journalFile, newWriterId } from './follow';
 import { readImportFile, type ImportFormat, type ImportRejection } from './importer';
@@ -107,6 +108,8 @@ export interface OpenLedgerOptions {
   onWarning?: (warning: LedgerWarning) => void;
   /** Another window's records were applied (refresh views). */
   onExternalChange?: (change: ExternalChange) => void;
+  /** Run verify() in this child process (worker/verifyProcess.ts) rather than in this thread. */
+  verifyProcess?: VerifyProcessScript;
 }
 
 export interface ImportReport {
@@ -343,7 +346,10 @@ export class Ledger {
    */
   async verify(options: VerifyOptions = {}): Promise<IntegrityReport> {
     await this.writer.flush();
-    return verifyOnDisk(this.sql, this.dir, { onProgress: options.onProgress, signal: options.signal, live: this.ldb });
+    const script = this.options.verifyProcess;
+    if (!script) return verifyOnDisk(this.sql, this.dir, { onProgress: options.onProgress, signal: options.signal, live: this.ldb });
+    const { report, altered } = await verifyInChildProcess(script, { dir: this.dir, wasmPath: this.options.wasmPath }, options);
+    return explainAlteredRows(report, altered, this.ldb);
   }
 
   /**

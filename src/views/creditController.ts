@@ -16,7 +16,7 @@ import { Disposable, toDisposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { formatUsd } from '../util/money';
 import { CreditStatusBar } from './creditStatusBar';
-import { buildCreditView } from './creditTooltip';
+import { buildCreditView, type ViaExtensionToday } from './creditTooltip';
 
 const TICK_MS = 5_000;
 const RERENDER_MS = 30_000;
@@ -41,7 +41,7 @@ export class CreditController extends Disposable {
   private state: SharedCreditState | undefined;
   private hasKey = false;
   private keySource: 'secret-storage' | 'environment' | undefined;
-  private viaExtensionToday: { requests: number; cost: number } | null = null;
+  private viaExtensionToday: ViaExtensionToday | null = null;
   private readonly fetched = this.register(new vscode.EventEmitter<CreditReading>());
   /** A reading this window fetched itself (other windows' readings arrive through the shared file). */
   readonly onDidFetchReading = this.fetched.event;
@@ -115,7 +115,7 @@ export class CreditController extends Disposable {
   }
 
   /** Shows what the ledger recorded today; called whenever the ledger changes (this or another window). */
-  setViaExtensionToday(totals: { requests: number; cost: number } | null): void {
+  setViaExtensionToday(totals: ViaExtensionToday | null): void {
     this.viaExtensionToday = totals;
     this.render();
   }

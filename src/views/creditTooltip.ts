@@ -20,6 +20,14 @@ export interface CreditView {
   spendable: Spendable | null;
 }
 
+/** This window's ledger for the current UTC day: what went through the extension. */
+export interface ViaExtensionToday {
+  requests: number;
+  /** Known costs only; `uncosted` requests may add to it. */
+  cost: number;
+  uncosted: number;
+}
+
 export interface CreditViewInput {
   state: SharedCreditState;
   hasKey: boolean;
@@ -28,7 +36,7 @@ export interface CreditViewInput {
   intervalMs: number;
   now: number;
   /** Requests and cost this extension recorded today (from the ledger), when known. */
-  viaExtensionToday: { requests: number; cost: number } | null;
+  viaExtensionToday: ViaExtensionToday | null;
 }
 
 export function relativeAge(ms: number, t: Translate): string {
@@ -127,9 +135,9 @@ export function buildCreditView(input: CreditViewInput, t: Translate = plainTran
     );
   }
   if (input.viaExtensionToday) {
-    lines.push(
-      `| ${t('Today via this extension')} | ${t('{0} requests · {1}', input.viaExtensionToday.requests, money(input.viaExtensionToday.cost))} |`,
-    );
+    const { requests, cost, uncosted } = input.viaExtensionToday;
+    const spent = uncosted > 0 ? t('≥ {0} ({1} of unknown cost)', money(cost), uncosted) : money(cost);
+    lines.push(`| ${t('Today (UTC) via this extension')} | ${t('{0} requests · {1}', requests, spent)} |`);
   }
   lines.push('');
   const boundText: Record<Spendable['binding'], string> = {

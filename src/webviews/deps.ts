@@ -6,6 +6,7 @@ import type { ModelInfo } from '../openrouter/types';
 import type { Logger } from '../util/logger';
 import type { AccountAnalytics } from './dashboard/account';
 import type { Balance } from './shared/forecast';
+import type { KeyReading } from './shared/budgetPeriods';
 
 export interface WebviewDeps {
   extensionUri: vscode.Uri;
@@ -16,6 +17,8 @@ export interface WebviewDeps {
   onCreditChange: vscode.Event<void>;
   /** The freshest credit reading as a balance, or null before the first one. */
   balance: () => Balance | null;
+  /** The last /key reading (OpenRouter's own day/month counters, which the budgets also count), or null. */
+  keyReading: () => KeyReading;
   config: () => LedgerConfig;
   /** `/models` prices (cached for a day). */
   catalogue: () => Promise<readonly ModelInfo[]>;

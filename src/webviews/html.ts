@@ -3,7 +3,8 @@
  * (`default-src 'none'`, scripts by nonce, styles and fonts only from the extension's files, no
  * `unsafe-inline`/`unsafe-eval`), assets through `asWebviewUri`, and the initial state embedded
  * as JSON in a non-executed `<script type="application/json">` so the first paint needs no
- * round trip. The JSON is escaped so no string in it can close the element.
+ * round trip. The JSON is escaped so no string in it can close the element. A bundle an entry
+ * loads later (the UI toolkit, webview/shared/lateScript.ts) carries the same nonce.
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';

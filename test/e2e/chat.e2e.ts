@@ -91,7 +91,7 @@ describe('audited chat in VS Code', () => {
     assert.equal(row.model_used, MODEL);
     assert.equal(row.status, 'success');
     assert.equal(row.streamed, 1);
-    assert.equal(row.total_cost, billed[0].cost, "the simulator's exact cost");
+    assert.equal(row.total_cost, Math.round(billed[0].cost * 1e9), "the simulator's exact cost, stored as whole nano-dollars");
     assert.equal(row.prompt_text, null, 'no prompt text with the default audit.storePrompts');
     assert.match(row.prompt_hash ?? '', /^[0-9a-f]{64}$/);
     const raw = readFileSync(file).toString('latin1');
@@ -109,10 +109,10 @@ describe('audited chat in VS Code', () => {
     await session.workbench.statusBarItem('openrouterLedger.credits').hover();
     const tooltip = await eventually(async () => {
       const hover = await session.workbench.page.locator('.monaco-hover, .workbench-hover').first().innerText();
-      assert.match(hover, /Today via this extension/);
+      assert.match(hover, /Today \(UTC\) via this extension/);
       return hover;
     }, 15_000);
-    assert.match(tooltip, /Today via this extension\D*\b1 requests?\b/);
+    assert.match(tooltip, /Today \(UTC\) via this extension\D*\b1 requests?\b/);
     assert.match(item.text, /\$\d+\.\d{2}/);
   });
 

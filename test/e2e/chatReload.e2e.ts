@@ -77,7 +77,7 @@ describe('a window reloaded mid-answer', () => {
     // cancelled: the extension's shutdown ran and recorded it; interrupted: the host was gone first.
     assert.ok(row.status === 'cancelled' || row.status === 'interrupted', `status ${String(row.status)}`);
     t.diagnostic(`row status after the reload: ${String(row.status)}`);
-    assert.equal(row.total_cost, billed.cost, "the simulator's exact cost");
+    assert.equal(row.total_cost, Math.round(billed.cost * 1e9), "the simulator's exact cost, stored as whole nano-dollars");
     assert.equal(row.completion_tokens, billed.completionTokens);
   });
 });

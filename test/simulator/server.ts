@@ -28,6 +28,7 @@ export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
   downProviders: [],
   byokProviders: [],
   generationNotReady: '404',
+  analyticsMalformed: null,
 };
 
 export interface RunningServer {

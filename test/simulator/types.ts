@@ -27,6 +27,11 @@ export interface RuntimeOptions {
   byokProviders: string[];
   /** What /generation answers before the record is written: 404 (documented) or 200 `{"data": null}` (tolerated by OpenRouter's own code). */
   generationNotReady: '404' | 'data-null';
+  /**
+   * Analytics rows whose `model` is this id carry this unparseable string for every metric
+   * requested (e.g. "1,5"): how a client copes with a malformed number. null: off.
+   */
+  analyticsMalformed: { model: string; value: string } | null;
 }
 
 export interface SimulatorOptions extends Partial<RuntimeOptions> {

@@ -109,7 +109,8 @@ describe('audited chat against the simulator', () => {
     assert.ok(generation, 'the simulator billed this generation');
     const first = rowByUid(result.uid);
     assert.equal(first.cost_source, 'usage');
-    assert.equal(first.total_cost, generation.cost, 'usage.cost is recorded immediately');
+    // The ledger keeps whole nano-dollars: the simulator's float product, to the nano-dollar.
+    assert.equal(first.total_cost, Math.round(generation.cost * 1e9) / 1e9, 'usage.cost is recorded immediately');
     assert.equal(first.backfill, 'pending');
     assert.equal(first.model_requested, MODEL);
     assert.equal(first.status, 'success');
@@ -123,7 +124,7 @@ describe('audited chat against the simulator', () => {
     const done = rowByUid(result.uid);
     assert.equal(done.cost_source, 'generation');
     assert.equal(done.backfill, 'done');
-    assert.equal(done.total_cost, generation.cost, 'exact cost from /generation');
+    assert.equal(done.total_cost, Math.round(generation.cost * 1e9) / 1e9, 'exact cost from /generation (to the nano-dollar)');
     assert.equal(done.prompt_tokens, generation.promptTokens, 'native token counts');
     assert.equal(done.completion_tokens, generation.completionTokens);
     assert.equal(done.provider, 'OpenAI');
@@ -153,7 +154,7 @@ describe('audited chat against the simulator', () => {
     assert.ok(billed?.cancelled, 'OpenRouter recorded the cancel');
     const priced = rowByUid(result.uid);
     assert.equal(priced.cost_source, 'generation');
-    assert.equal(priced.total_cost, billed.cost, 'the cancelled request carries its exact billed cost');
+    assert.equal(priced.total_cost, Math.round(billed.cost * 1e9) / 1e9, 'the cancelled request carries its exact billed cost (to the nano-dollar)');
     assert.equal(priced.status, 'cancelled');
   });
 

@@ -249,23 +249,25 @@ test('alert exits 1 with one line per tripped limit, 0 when within; it counts th
 
 test('export (csv, jsonl to stdout), report; import all-or-nothing; clean asks; verify catches an edited row', async () => {
   const t = await seeded();
+  // Exported and imported files live outside the ledger folder, in a folder of their own that is removed afterwards.
+  const files = tempDir('cli-files-');
   try {
     const jsonl = await runCli(cli, ['export', '--format', 'jsonl', '--ledger', t.dir]);
     assert.equal(jsonl.code, 0, jsonl.stderr);
     const records = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(records.length, 12);
     assert.deepEqual(Object.keys(records[0]).slice(0, 4), ['uid', 'generation_id', 'ts', 'model_requested']);
-    const csvFile = path.join(t.dir, '..', `${path.basename(t.dir)}.csv`);
+    const csvFile = path.join(files.dir, 'export.csv');
     const csv = await runCli(cli, ['export', '--format', 'csv', '--from', '2025-01-15', '--to', '2025-01-15', '--output', csvFile, '--ledger', t.dir]);
     assert.equal(csv.code, 0, csv.stderr);
     assert.equal(readFileSync(csvFile, 'utf8').trim().split('\r\n').length, 13);
     const report = await runCli(cli, ['report', '--from', '2025-01-01', '--to', '2025-01-31', '--ledger', t.dir]);
     assert.match(report.stdout, /^# OpenRouter Ledger report/);
 
-    const good = path.join(t.dir, '..', `${path.basename(t.dir)}-usage.jsonl`);
+    const good = path.join(files.dir, 'usage.jsonl');
     writeFileSync(good, ['{"ts":"2025-01-10T10:30:00Z","model":"google/gemini-2.0-flash-001","prompt_tokens":1500,"completion_tokens":500,"cost":0.0025,"id":"gen-imp-1"}',
       '{"ts":"2025-01-10T11:00:00Z","model":"anthropic/claude-3.5-sonnet","prompt_tokens":2000,"completion_tokens":1000,"cost":0.015,"id":"gen-imp-2"}'].join('\n'));
-    const bad = path.join(t.dir, '..', `${path.basename(t.dir)}-bad.jsonl`);
+    const bad = path.join(files.dir, 'bad.jsonl');
     writeFileSync(bad, '{"ts":"2025-01-10T10:30:00Z","model":"m","cost":0.1,"id":"gen-imp-3"}\n{"ts":"yesterday","model":"m","id":"gen-imp-4"}\n');
     const rejected = await runCli(cli, ['import', bad, '--ledger', t.dir]);
     assert.equal(rejected.code, 2);
@@ -296,6 +298,7 @@ test('export (csv, jsonl to stdout), report; import all-or-nothing; clean asks; 
     assert.ok(problems.some((p: { kind: string; generationId: string }) => p.kind === 'altered' && p.generationId === 'gen-seed-3'), broken.stdout);
   } finally {
     t.cleanup();
+    files.cleanup();
   }
 });
 

@@ -36,14 +36,14 @@ test('the tooltip shows credits, key label, limit, usage, binding bound and age'
   const md = buildCreditView(
     input({
       key: keyInfo({ limit: 50, limitRemaining: 30, limitReset: 'monthly', usageDaily: 0.5, usageWeekly: 2, usageMonthly: 20, byokUsage: 1, byokUsageMonthly: 1 }),
-    }, { viaExtensionToday: { requests: 3, cost: 0.0042 } }),
+    }, { viaExtensionToday: { requests: 3, cost: 0.0042, uncosted: 0 } }),
   ).tooltipMarkdown;
   assert.match(md, /\$25\.00 purchased · \$12\.66 used · \$12\.34 left/);
   assert.ok(md.includes('sk-or-v1-0e6...1c96'), 'masked key label shown');
   assert.match(md, /\$50\.00 \(resets monthly\) · \$30\.00 remaining/);
   assert.match(md, /today \$0\.50 · week \$2\.00 · month \$20\.00/);
   assert.match(md, /BYOK usage/);
-  assert.match(md, /Today via this extension \| 3 requests · \$0\.0042/);
+  assert.match(md, /Today \(UTC\) via this extension \| 3 requests · \$0\.0042 \|/);
   assert.match(md, /Bound by: account credits/);
   assert.match(md, /Updated 2 minutes ago/);
 });
@@ -106,4 +106,9 @@ test('usage counters read before the current UTC day, week or month began are no
   const view = buildCreditView(input({ key, fetchedAt: Date.parse('2026-11-22T23:50:00Z') }, { intervalMs: 24 * 60 * MINUTE }));
   assert.match(view.tooltipMarkdown, /today — · week — · month \$20\.00/);
   assert.ok(!view.text.includes('$0.50'), `yesterday's usage is not today's: ${view.text}`);
+});
+
+test('today via this extension says "at least" while some of its requests have no cost yet', () => {
+  const md = buildCreditView(input({}, { viaExtensionToday: { requests: 4, cost: 0.01, uncosted: 2 } })).tooltipMarkdown;
+  assert.match(md, /Today \(UTC\) via this extension \| 4 requests · ≥ \$0\.01 \(2 of unknown cost\) \|/);
 });

@@ -128,5 +128,52 @@ describe('dashboard account source', () => {
     assert.ok(p.notices.includes(ACCOUNT_NOTICES.activityOnly));
     assert.equal(p.kpis.spend, 1.5); // only the seeded day: /activity excludes today
     assert.equal(p.kpis.requests, 3);
+    assert.equal(p.unavailable.hourly, ACCOUNT_NOTICES.hourlyNeedsAnalytics, 'daily activity has no hours: said, not an empty chart');
+  });
+
+  it('is in UTC days whatever ledger.timeZone says, and labels them UTC', async () => {
+    const c = client({ management: sim.managementKey });
+    const todayUtc = new Date().toISOString().slice(0, 10);
+    // One of these zones is on another calendar day than UTC at any time of day.
+    for (const timeZone of ['Pacific/Kiritimati', 'Etc/GMT+12']) {
+      const p = await prepareAccountDashboard(ledger.queries, { ...input(), timeZone: { timeZone } }, { query: (q) => c.queryAnalytics(q) });
+      assert.equal(p.range.timeZone, 'UTC', timeZone);
+      assert.equal(p.range.lastDay, todayUtc, timeZone);
+      assert.equal(p.daily.days.at(-1), todayUtc, timeZone);
+      assert.equal(new Date(p.range.from).toISOString(), `${p.range.firstDay}T00:00:00.000Z`, timeZone);
+    }
+  });
+
+  it('fills the hours from Analytics and says which charts OpenRouter has no data for', async () => {
+    const c = client({ management: sim.managementKey });
+    const p = await prepareAccountDashboard(ledger.queries, input(), { query: (q) => c.queryAnalytics(q) });
+    assert.equal(p.hourly.requests.length, 24);
+    assert.equal(p.hourly.requests.reduce((a, b) => a + b, 0), p.kpis.requests, 'every request of the range is in an hour');
+    assert.ok(p.hourly.requests[12] >= 3, 'the seeded day (3 requests at 12:00 UTC) is at noon');
+    assert.equal(p.unavailable.hourly, undefined);
+    assert.equal(p.unavailable.latency, ACCOUNT_NOTICES.latencyUnavailable);
+    assert.equal(p.unavailable.errors, ACCOUNT_NOTICES.errorsUnavailable);
+  });
+
+  it('never sums an amount it cannot read as $0: the total is a lower bound with the rows counted', async () => {
+    const c = client({ management: sim.managementKey });
+    const garbled = 'anthropic/claude-sonnet-4';
+    sim.configure({ analyticsMalformed: { model: garbled, value: '1,5' } });
+    try {
+      const p = await prepareAccountDashboard(ledger.queries, input(), { query: (q) => c.queryAnalytics(q) });
+      // Everything but the garbled model: its one day × model row is unknown, not $0.
+      const known = sim.generations().filter((g) => g.model !== garbled).reduce((s, g) => s + g.cost, 0) + 1.5;
+      assert.ok(p.kpis.spend !== null && Math.abs(p.kpis.spend - known) < 1e-9, `spend ${p.kpis.spend} vs ${known}`);
+      assert.deepEqual(p.kpis.unknownCost, { count: 1, unit: 'rows' });
+      assert.ok(p.notices.includes(ACCOUNT_NOTICES.unparsed.replace('{0}', '1')), p.notices.join(' | '));
+      const row = p.tables.models.find((m) => m.label === garbled);
+      assert.equal(row?.cost, null, 'the garbled model’s cost is unknown');
+      assert.equal(p.kpis.requests, null, 'its request count is unreadable too: unknown');
+      assert.equal(p.kpis.avgCostPerRequest, null);
+      // The hourly answer mixes every model into each hour: unreadable, so not drawn as zeros.
+      assert.equal(p.unavailable.hourly, ACCOUNT_NOTICES.hourlyUnparsed);
+    } finally {
+      sim.configure({ analyticsMalformed: null });
+    }
   });
 });

@@ -303,10 +303,13 @@ describe('what-if pricing', () => {
     close(r.rows[0].wouldCost, 300_000 * 2.5e-6);
   });
 
-  it('marks a :floor target as an upper bound at the listed price', () => {
+  it('prices a :floor target at its model’s listed price and says so, claiming no saving of its own', () => {
+    // /models lists one price per model; :floor only sorts providers by price (OpenRouter docs).
     const r = whatIf([usage], 'mistralai/mistral-large:floor', catalogue, at);
-    assert.equal(r.atMost, true);
+    assert.equal(r.sameListedPriceAs, 'mistralai/mistral-large');
     close(r.rows[0].wouldCost, 1.95);
+    assert.equal(r.total.wouldCost, whatIf([usage], 'mistralai/mistral-large', catalogue, at).total.wouldCost);
+    assert.equal(whatIf([usage], 'mistralai/mistral-large', catalogue, at).sameListedPriceAs, null);
   });
 
   it('says unknown for a missing price, a router and an unlisted model — never $0', () => {

@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { appendChainEntry, ChainKind, readRawHead } from '../../src/ledger/chain';
-import { GENERATION_COLUMNS, normalizeGeneration, rowHash, rowValues } from '../../src/ledger/normalize';
+import { GENERATION_COLUMNS, normalizeGeneration, rowHash } from '../../src/ledger/normalize';
 import { rebuildRollups } from '../../src/ledger/rollups';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/ledger/schema';
 import { loadSqlJs, type Database, type Statement } from '../../src/ledger/sqljs';
 import type { GenerationInput } from '../../src/ledger/types';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
+
+/** A row's values as every version before 5 stored and hashed them: money as USD floats. */
+const storedBeforeV5 = (r: ReturnType<typeof normalizeGeneration>) => GENERATION_COLUMNS.map((c) => r[c]);
 
 /** Writes rows the way a version-1 ledger did: raw row + chain entry, no rollups. */
 function insertRawRows(db: Database, inputs: GenerationInput[]): void {
@@ -18,8 +21,8 @@ function insertRawRows(db: Database, inputs: GenerationInput[]): void {
   let head = readRawHead(stmt);
   for (const input of inputs) {
     const r = normalizeGeneration(input);
-    insert.run(rowValues(r));
-    head = appendChainEntry(stmt, head, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(rowValues(r)));
+    insert.run(storedBeforeV5(r));
+    head = appendChainEntry(stmt, head, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)));
   }
   insert.free();
   for (const s of statements.values()) s.free();
@@ -71,18 +74,24 @@ test('a ledger file from every earlier schema version opens, migrates and keeps 
   }
 });
 
-test('an SQLite file that is not a ledger is set aside instead of being migrated', async () => {
+// It used to be set aside as damage (renamed .corrupt-*) and replaced by an empty ledger; someone
+// else's sound database at our path is not damage, so the open now fails and leaves it alone.
+test('an SQLite file that is not a ledger fails the open with a clear message and is left untouched', async () => {
   const SQL = await loadSqlJs(WASM_PATH);
   const { dir, cleanup } = tempDir();
   try {
     const db = new SQL.Database();
-    db.exec('CREATE TABLE audit_log (id INTEGER PRIMARY KEY)');
-    writeFileSync(path.join(dir, 'ledger.sqlite'), db.export());
+    db.exec("CREATE TABLE audit_log (id INTEGER PRIMARY KEY); INSERT INTO audit_log VALUES (7)");
+    const bytes = Buffer.from(db.export());
+    writeFileSync(path.join(dir, 'ledger.sqlite'), bytes);
     db.close();
-    const l = await open(dir);
-    assert.ok(l.warnings.some((w) => w.kind === 'corrupt-snapshot' && /not an OpenRouter Ledger database/.test(w.message)));
-    assert.equal(l.rowCount(), 0);
-    await l.close();
+    await assert.rejects(open(dir), (err: Error) => {
+      assert.equal(err.name, 'LedgerOpenError');
+      assert.match(err.message, /ledger\.sqlite .*is an SQLite database but not an OpenRouter Ledger .*left untouched/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('ledger.sqlite')), ['ledger.sqlite'], 'nothing set aside, no snapshot written');
+    assert.ok(readFileSync(path.join(dir, 'ledger.sqlite')).equals(bytes), 'the file is unchanged');
   } finally {
     cleanup();
   }
@@ -150,7 +159,7 @@ test('a v3 ledger migrated to v4 ranks its chat sessions and tags from the rollu
     assert.deepEqual(l.queries.byTag('all').map((x) => [x.key, x.requests, x.cost]), [['ci', 3, 1.375], ['review', 2, 0.75]]);
     await l.close();
     const check = new SQL.Database(readFileSync(path.join(dir, 'ledger.sqlite')));
-    assert.equal(schemaVersion(check), 4);
+    assert.equal(schemaVersion(check), SCHEMA_VERSION);
     check.close();
   } finally {
     cleanup();

@@ -95,7 +95,8 @@ describe('reconciliation', () => {
     const cost = (id: string) => billed.find((g) => g.id === id)?.cost ?? NaN;
     assert.equal(result.priced, 1);
     const repriced = (await ledger.queries.recent(20)).find((r) => r.generation_id === unpriced.id);
-    assert.equal(repriced?.total_cost, cost(unpriced.id), 'priced from /generation');
+    // The ledger keeps whole nano-dollars: the simulator's float product, to the nano-dollar.
+    assert.equal(repriced?.total_cost, Math.round(cost(unpriced.id) * 1e9) / 1e9, 'priced from /generation');
     assert.equal(repriced?.cost_source, 'generation');
     assert.deepEqual(result.unpriced.map((u) => [u.generationId, u.reason]), [['gen-1600000000-Forgotten00000000000', 'OpenRouter has no record of it (expired or unknown)']]);
 

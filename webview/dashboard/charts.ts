@@ -3,10 +3,10 @@
  * place and redraws with `update('none')` (no animation, no flicker, no rebuilt chart). Each
  * canvas has an aria-label, and each chart a data table with the same numbers.
  */
-import type { DashboardPayload } from '../../src/webviews/dashboard/protocol';
+import { UNAVAILABLE_CHARTS, type DashboardPayload } from '../../src/webviews/dashboard/protocol';
 import { OTHER_MODELS } from '../../src/webviews/dashboard/constants';
 import type { WebviewStrings } from '../../src/webviews/shared/strings';
-import { Chart, createChart, themeChart } from '../shared/charts';
+import { Chart, createChart, themeChart, type ChartData } from '../shared/charts';
 import { el, replaceChildren, table } from '../shared/dom';
 import { count, ms, percent, usd } from '../shared/format';
 import type { ThemeColours } from '../shared/theme';
@@ -14,8 +14,14 @@ import type { ThemeColours } from '../shared/theme';
 type Id = 'daily' | 'share' | 'cumulative' | 'hourly' | 'latency' | 'errors';
 
 interface Slot {
-  chart: Chart;
+  /** Built by the first payload with its data (one draw, not an empty one first). */
+  chart?: Chart;
+  build: (data: ChartData) => Chart;
   tableBox: HTMLElement;
+  /** Canvas and data table, hidden when the source has no data for the chart at all. */
+  body: HTMLElement[];
+  /** Says why instead ("not available for the whole account…"). */
+  unavailable: HTMLElement;
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00`);
@@ -38,14 +44,11 @@ export class DashboardCharts {
   private add(id: Id, title: string, type: 'bar' | 'line' | 'doughnut', options: Record<string, unknown>): void {
     const canvas = el('canvas', { role: 'img', 'aria-label': title, id: `chart-${id}` });
     const tableBox = el('div', { class: 'chart-table' });
-    this.root.append(el('section', { class: `chart-card chart-${id}` },
-      el('h2', {}, title),
-      el('div', { class: 'canvas-box' }, canvas),
-      el('details', {}, el('summary', {}, this.s.dataTable), tableBox),
-    ));
-    const chart = createChart(canvas, { type, data: { labels: [], datasets: [] }, options: options as never }) as unknown as Chart;
-    themeChart(chart, this.theme);
-    this.slots.set(id, { chart, tableBox });
+    const body = [el('div', { class: 'canvas-box' }, canvas), el('details', {}, el('summary', {}, this.s.dataTable), tableBox)];
+    const unavailable = el('p', { class: 'muted chart-unavailable', id: `chart-${id}-unavailable`, hidden: '' });
+    this.root.append(el('section', { class: `chart-card chart-${id}` }, el('h2', {}, title), ...body, unavailable));
+    const build = (data: ChartData) => createChart(canvas, { type, data: data as never, options: options as never }, this.theme) as unknown as Chart;
+    this.slots.set(id, { build, tableBox, body, unavailable });
   }
 
   private modelName(model: string): string {
@@ -84,23 +87,35 @@ export class DashboardCharts {
 
     this.set('errors', p.errorRates.map((e) => e.model), [{ label: s.errorRate, data: p.errorRates.map((e) => e.rate), backgroundColor: this.theme.error }],
       table(s.chartErrors, [s.model, s.errorRate, s.errors, s.requests], p.errorRates.map((e) => [e.model, percent(e.rate, u), count(e.errors, u), count(e.requests, u)])));
+
+    for (const id of UNAVAILABLE_CHARTS) {
+      const slot = this.slots.get(id)!;
+      const reason = p.unavailable[id];
+      for (const part of slot.body) part.hidden = reason !== undefined;
+      slot.unavailable.hidden = reason === undefined;
+      replaceChildren(slot.unavailable, reason ?? '');
+    }
   }
 
   private set(id: Id, labels: string[], datasets: Record<string, unknown>[], dataTable: HTMLTableElement): void {
     const slot = this.slots.get(id)!;
-    const data = slot.chart.data;
-    data.labels = labels;
-    // Keep dataset objects that still exist so chart.js updates them instead of re-creating them.
-    data.datasets = datasets.map((next, i) => Object.assign(data.datasets[i] ?? {}, next)) as never;
-    data.datasets.length = datasets.length;
-    slot.chart.update('none');
+    if (!slot.chart) {
+      slot.chart = slot.build({ labels, datasets } as never);
+    } else {
+      const data = slot.chart.data;
+      data.labels = labels;
+      // Keep dataset objects that still exist so chart.js updates them instead of re-creating them.
+      data.datasets = datasets.map((next, i) => Object.assign(data.datasets[i] ?? {}, next)) as never;
+      data.datasets.length = datasets.length;
+      slot.chart.update('none');
+    }
     replaceChildren(slot.tableBox, dataTable);
   }
 
   /** Re-colours every chart for a new theme (the caller re-runs update for dataset colours). */
   applyTheme(theme: ThemeColours, p: DashboardPayload): void {
     this.theme = theme;
-    for (const { chart } of this.slots.values()) themeChart(chart, theme);
+    for (const { chart } of this.slots.values()) if (chart) themeChart(chart, theme);
     this.update(p);
   }
 

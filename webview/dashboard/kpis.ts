@@ -1,4 +1,7 @@
-/** The KPI cards: each value is text, and an unknown figure reads "unknown", never $0. */
+/**
+ * The KPI cards: each value is text, and an unknown figure reads "unknown", never $0; a spend
+ * with parts of unknown cost reads "≥ $X" with how many requests (or Analytics rows) are missing.
+ */
 import type { DashboardPayload } from '../../src/webviews/dashboard/protocol';
 import type { WebviewStrings } from '../../src/webviews/shared/strings';
 import { el, replaceChildren } from '../shared/dom';
@@ -24,8 +27,10 @@ export function renderKpis(root: HTMLElement, p: DashboardPayload, s: WebviewStr
       : proj.overBudgetBy > 0
         ? fill(s.overBudget, usd(proj.overBudgetBy, u))
         : fill(s.underBudget, usd(-proj.overBudgetBy, u));
+  const spend = k.unknownCost && k.spend !== null ? fill(s.atLeast, usd(k.spend, u)) : usd(k.spend, u);
+  const spendDetail = !k.unknownCost ? '' : fill(k.unknownCost.unit === 'rows' ? s.unknownCostRows : s.unknownCostRequests, count(k.unknownCost.count, u));
   replaceChildren(root,
-    card('spend', s.kpiSpend, usd(k.spend, u)),
+    card('spend', s.kpiSpend, spend, spendDetail),
     card('requests', s.kpiRequests, count(k.requests, u)),
     card('tokens', s.kpiTokens, count(k.tokens, u)),
     card('avgCost', s.kpiAvgCost, usd(k.avgCostPerRequest, u)),

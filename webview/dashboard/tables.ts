@@ -52,7 +52,8 @@ export function renderWhatIf(root: HTMLElement, p: DashboardPayload, s: WebviewS
     return;
   }
   const phrase = (would: number | null, change: number | null) =>
-    would === null ? s.whatIfUnknown : fill(result.atMost ? s.whatIfAtMost : s.whatIfWould, usd(would, u), change === null ? u : `${change > 0 ? '+' : change < 0 ? '−' : ''}${percent(Math.abs(change), u)}`);
+    would === null ? s.whatIfUnknown : fill(s.whatIfWould, usd(would, u), change === null ? u : `${change > 0 ? '+' : change < 0 ? '−' : ''}${percent(Math.abs(change), u)}`);
   const rows = [...result.rows.map((r) => [r.model, usd(r.actual, u), phrase(r.wouldCost, r.change)]), [s.whatIfTotal, usd(result.total.actual, u), phrase(result.total.wouldCost, result.total.change)]];
-  replaceChildren(root, table(`${s.whatIfPrompt} ${result.target}`, [s.model, s.actual, s.wouldCost], rows));
+  replaceChildren(root, table(`${s.whatIfPrompt} ${result.target}`, [s.model, s.actual, s.wouldCost], rows),
+    result.sameListedPriceAs && el('p', { class: 'muted', id: 'what-if-floor' }, fill(s.whatIfFloor, result.sameListedPriceAs)));
 }

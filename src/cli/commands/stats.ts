@@ -5,6 +5,7 @@
  * else loads the ledger read-only and asks it.
  */
 import { LatencyAccumulator, type LatencyStats } from '../../ledger/latency';
+import { nanosToUsd } from '../../ledger/normalize';
 import type { ModelStats } from '../../ledger/queries';
 import { RANGE_OPTIONS, isoOrNull, rangeOf, str, type Range } from '../args';
 import type { Command } from '../command';
@@ -58,7 +59,7 @@ function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range)
   const { key, join = '' } = KEY_SQL[by];
   const [from, to] = bounds(range);
   const rows = view.ldb.all(`SELECT ${key} AS k, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-      TOTAL(prompt_tokens), TOTAL(completion_tokens), TOTAL(total_cost) FROM generations ${join}
+      TOTAL(prompt_tokens), TOTAL(completion_tokens), SUM(total_cost) FROM generations ${join}
       WHERE ts >= ? AND ts < ? GROUP BY k`, [from, to]);
   const latencies = new Map<string | null, number[]>();
   for (const [k, latency] of view.ldb.all(`SELECT ${key} AS k, latency_ms FROM generations ${join}
@@ -67,6 +68,8 @@ function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range)
     list.push(latency as number);
     latencies.set(k as string | null, list);
   }
+  // Stored in nano-dollars: the sums are exact, and USD from here on.
+  for (const r of rows) r[5] = nanosToUsd(typeof r[5] === 'number' ? r[5] : 0);
   const cost = rows.reduce((s, r) => s + (r[5] as number), 0);
   return rows
     .map((r) => {

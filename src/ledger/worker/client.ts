@@ -225,11 +225,11 @@ class WorkerConnection {
 
 /** Starts the worker and opens the ledger in it; rejects (and stops the worker) when the open fails. */
 export async function openLedgerWorker(options: OpenLedgerWorkerOptions): Promise<AsyncLedger> {
-  const { dir, wasmPath, snapshotDelayMs, maxSnapshotDelayMs, pollIntervalMs, lockStaleMs, compactGraceMs } = options;
+  const { dir, wasmPath, snapshotDelayMs, maxSnapshotDelayMs, pollIntervalMs, lockStaleMs, compactGraceMs, verifyProcess } = options;
   const logger = options.logger ?? { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const worker = options.startWorker();
   const connection = new WorkerConnection(worker, options, logger);
-  connection.open({ dir, wasmPath, snapshotDelayMs, maxSnapshotDelayMs, pollIntervalMs, lockStaleMs, compactGraceMs });
+  connection.open({ dir, wasmPath, snapshotDelayMs, maxSnapshotDelayMs, pollIntervalMs, lockStaleMs, compactGraceMs, verifyProcess });
   let opened: { writerId: string; surface: SurfaceDescription };
   try {
     opened = await connection.opened;

@@ -3,20 +3,24 @@
  * journals, snapshots and the follow timer — so that none of its synchronous work runs on the
  * extension host's thread. It answers the requests of `client.ts` (protocol.ts) one message at
  * a time; log lines, warnings and other windows' changes go back to the host as events.
+ *
+ * Started by `fork` instead (it then has an IPC channel and no parent port), the same bundle is
+ * the child process that runs "Verify Ledger Integrity" (verifyProcess.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { Logger } from '../../util/logger';
 import { checkLedgerFitsInMemory, describeOpenFailure } from './capacity';
 import { openLedger, type Ledger } from '../store';
+import { serveVerifyProcess } from './verifyProcess';
 import {
   decodeArgs, parseHostMessage, toWireError, type CallTarget, type HostMessage, type Ref, type SurfaceDescription, type WorkerMessage,
   type WorkerOpenOptions,
 } from './protocol';
 
 const port = parentPort;
-if (!port) throw new Error('The ledger worker must run in a worker thread.');
+if (!port && !process.send) throw new Error('The ledger worker must run in a worker thread (or as its verification process).');
 
-const post = (message: WorkerMessage) => port.postMessage(message);
+const post = (message: WorkerMessage) => port?.postMessage(message);
 const logAt = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string) => post({ type: 'log', level, message });
 const logger: Logger = { trace: logAt('trace'), debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
 
@@ -118,7 +122,8 @@ function handle(message: HostMessage): void {
   }
 }
 
-port.on('message', (raw: unknown) => {
+if (!port) serveVerifyProcess();
+port?.on('message', (raw: unknown) => {
   let message: HostMessage;
   try {
     message = parseHostMessage(raw);

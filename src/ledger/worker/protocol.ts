@@ -15,6 +15,7 @@ import { LedgerValidationError } from '../normalize';
 import { LedgerVersionError } from '../schema';
 import type { ExternalChange, LedgerWarning } from '../types';
 import { LedgerTooLargeError } from './capacity';
+import type { VerifyProcessScript } from './verifyProcess';
 
 export type CallTarget = 'ledger' | 'queries';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -28,6 +29,7 @@ export interface WorkerOpenOptions {
   pollIntervalMs?: number;
   lockStaleMs?: number;
   compactGraceMs?: number;
+  verifyProcess?: VerifyProcessScript;
 }
 
 export type Callback = (...args: unknown[]) => void;
@@ -111,6 +113,9 @@ function refuse(side: string, message: unknown): never {
   throw new ProtocolError(`The ledger ${side} received a malformed message (${type}).`);
 }
 
+const isOptionalScript = (v: unknown) =>
+  v === undefined || (isObject(v) && typeof v.modulePath === 'string' && (v.execArgv === undefined || (Array.isArray(v.execArgv) && v.execArgv.every((a) => typeof a === 'string'))));
+
 /** Validates a message arriving in the worker. */
 export function parseHostMessage(m: unknown): HostMessage {
   if (!isObject(m)) refuse('worker', m);
@@ -118,7 +123,8 @@ export function parseHostMessage(m: unknown): HostMessage {
     case 'open': {
       const o = m.options;
       if (isObject(o) && typeof o.dir === 'string' && typeof o.wasmPath === 'string'
-        && ['snapshotDelayMs', 'maxSnapshotDelayMs', 'pollIntervalMs', 'lockStaleMs', 'compactGraceMs'].every((k) => isOptionalNumber(o[k]))) {
+        && ['snapshotDelayMs', 'maxSnapshotDelayMs', 'pollIntervalMs', 'lockStaleMs', 'compactGraceMs'].every((k) => isOptionalNumber(o[k]))
+        && isOptionalScript(o.verifyProcess)) {
         return m as HostMessage;
       }
       break;

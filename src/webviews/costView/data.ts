@@ -2,9 +2,10 @@
 import type { LedgerQueries } from '../../ledger/queries';
 import { localDay, offsetFunction, startOfLocalDay, type TimeZoneSpec } from '../../ledger/timeZone';
 import { balanceFromSnapshot, burnRate, runway, BURN_WINDOW_DAYS, type Balance } from '../shared/forecast';
-import { addDays, monthBounds } from '../shared/ranges';
+import { addDays } from '../shared/ranges';
 import { timeZoneLabel } from '../dashboard/data';
 import type { CostViewPayload } from './protocol';
+import { budgetPeriods, type KeyReading } from '../shared/budgetPeriods';
 import { DAY_MS } from '../../util/time';
 
 export type CostViewQueries = {
@@ -18,6 +19,8 @@ export interface CostViewInput {
   timeZone: TimeZoneSpec;
   budget: { daily: number; monthly: number };
   balance: Balance | null;
+  /** The last /key reading: OpenRouter's own day and month counters, which the budgets also count. */
+  keyReading?: KeyReading;
 }
 
 export const SPARKLINE_DAYS = 14;
@@ -28,12 +31,11 @@ export async function prepareCostView(q: CostViewQueries, input: CostViewInput):
   const offsetAt = offsetFunction(tz);
   const today = localDay(now, offsetAt);
   const end = now + 1;
-  const month = monthBounds(now, offsetAt);
   const sparkFrom = startOfLocalDay(addDays(today, -(SPARKLINE_DAYS - 1)), offsetAt);
   const burnWindow = { from: now - BURN_WINDOW_DAYS * DAY_MS, to: end };
-  const [todaySpend, monthSpend, series, burnSpend, snapshots, history, recent] = await Promise.all([
-    q.summary({ from: startOfLocalDay(today, offsetAt), to: end }),
-    q.summary({ from: month.start, to: end }),
+  const [periods, series, burnSpend, snapshots, history, recent] = await Promise.all([
+    // Today and this month as the budgets count them: UTC periods, not the sparkline's local days.
+    budgetPeriods(q, now, input.budget, input.keyReading ?? null),
     q.dailySeries({ from: sparkFrom, to: end }, tz),
     q.summary(burnWindow),
     q.creditHistory(burnWindow),
@@ -48,8 +50,8 @@ export async function prepareCostView(q: CostViewQueries, input: CostViewInput):
     timeZone: timeZoneLabel(tz),
     balance,
     barFraction: barFraction(balance),
-    today: { spent: todaySpend.cost, budget: input.budget.daily > 0 ? input.budget.daily : null },
-    month: { spent: monthSpend.cost, budget: input.budget.monthly > 0 ? input.budget.monthly : null },
+    today: periods.today,
+    month: periods.month,
     sparkline: { days: series.map((d) => d.day), cost: series.map((d) => d.cost) },
     burn,
     runway: runway(balance, burn, now),

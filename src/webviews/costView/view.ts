@@ -11,7 +11,7 @@ import { debounced, type WebviewDeps } from '../deps';
 import { buildWebviewHtml, webviewOptions } from '../html';
 import { translateStrings } from '../shared/strings';
 import { prepareCostView } from './data';
-import { COST_VIEW_ID, parseCostWebviewMessage, type CostViewPayload } from './protocol';
+import { COST_VIEW_ID, parseCostWebviewMessage, type CostHostMessage, type CostViewPayload } from './protocol';
 
 const REFRESH_DEBOUNCE_MS = 150;
 
@@ -46,17 +46,26 @@ export class CostViewProvider extends Disposable implements vscode.WebviewViewPr
       }),
     ];
     let payload: CostViewPayload | null = null;
+    let error: string | null = null;
     try {
       payload = await this.compute();
     } catch (err) {
-      this.deps.logger.warn(`cost view: ${describeError(err)}`);
+      error = this.failure(err);
     }
+    // Hidden or closed while the figures were read: a disposed view throws on every use.
+    if (this.view !== view) return;
     view.webview.html = buildWebviewHtml(view.webview, this.deps.extensionUri, {
       script: 'costView',
       styles: ['webview/common.css', 'webview/costView.css'],
       title: vscode.l10n.t('OpenRouter Cost'),
-      initialState: { strings: translateStrings(vscode.l10n.t), payload },
+      // With no payload the view says why and offers a retry (it is never left blank).
+      initialState: { strings: translateStrings(vscode.l10n.t), payload, error },
     });
+  }
+
+  private failure(err: unknown): string {
+    this.deps.logger.warn(`cost view: ${describeError(err)}`);
+    return vscode.l10n.t('The cost figures could not be read: {0}', describeError(err, vscode.l10n.t));
   }
 
   private changed(): void {
@@ -72,6 +81,7 @@ export class CostViewProvider extends Disposable implements vscode.WebviewViewPr
       timeZone: config.ledger.timeZone,
       budget: { daily: config.budget.daily, monthly: config.budget.monthly },
       balance: this.deps.balance(),
+      keyReading: this.deps.keyReading(),
     });
   }
 
@@ -79,12 +89,15 @@ export class CostViewProvider extends Disposable implements vscode.WebviewViewPr
     const view = this.view;
     if (!view) return;
     this.dirty = false;
+    let message: CostHostMessage;
     try {
-      const payload = await this.compute();
-      void view.webview.postMessage({ type: 'update', payload });
+      message = { type: 'update', payload: await this.compute() };
     } catch (err) {
-      this.deps.logger.warn(`cost view: ${describeError(err)}`);
+      message = { type: 'error', message: this.failure(err) };
     }
+    // The view was disposed (or replaced) while the figures were read.
+    if (this.view !== view || this.isDisposed) return;
+    void view.webview.postMessage(message);
   }
 
   private onMessage(raw: unknown): void {
@@ -100,6 +113,9 @@ export class CostViewProvider extends Disposable implements vscode.WebviewViewPr
         return;
       case 'openDashboard':
         void vscode.commands.executeCommand(CommandIds.openDashboard);
+        return;
+      case 'retry':
+        void this.push();
         return;
       case 'lookupGeneration':
         void vscode.commands.executeCommand(CommandIds.lookupGeneration, message.id);

@@ -10,6 +10,7 @@ import { balanceFromSnapshot, burnRate, projectMonthEnd, runway, BURN_WINDOW_DAY
 import { addDays, monthBounds, resolveSelection, type RangeSelection } from '../shared/ranges';
 import type { DashboardPayload, DataSource, TableRow } from './protocol';
 import { whatIf } from './whatIf';
+import { budgetPeriods, type KeyReading } from '../shared/budgetPeriods';
 import { OTHER_MODELS } from './constants';
 import { DAY_MS } from '../../util/time';
 
@@ -32,6 +33,8 @@ export interface DashboardInput {
   balance: Balance | null;
   /** `/models` prices for the what-if, or null when they could not be read. */
   catalogue: readonly ModelInfo[] | null;
+  /** The last /key reading: OpenRouter's own month counter, which the monthly budget also counts. */
+  keyReading?: KeyReading;
 }
 
 /** Models drawn separately in the stacked daily chart; the rest are summed as "other". */
@@ -63,8 +66,8 @@ export async function prepareDashboard(q: DashboardQueries, input: DashboardInpu
 
   const burnWindow = { from: now - BURN_WINDOW_DAYS * DAY_MS, to: now + 1 };
   const month = monthBounds(now, offsetAt);
-  const [burnSpend, snapshots, monthSpend, monthDaily, history] = await Promise.all([
-    q.summary(burnWindow), q.creditHistory(burnWindow), q.summary({ from: month.start, to: now + 1 }),
+  const [burnSpend, snapshots, periods, monthDaily, history] = await Promise.all([
+    q.summary(burnWindow), q.creditHistory(burnWindow), budgetPeriods(q, now, input.budget, input.keyReading ?? null),
     q.dailySeries({ from: month.start, to: now + 1 }, tz), q.creditHistory({ from: now - 90 * DAY_MS, to: now + 1 }),
   ]);
   const newest = history.length ? balanceFromSnapshot(history[history.length - 1]) : null;
@@ -90,6 +93,7 @@ export async function prepareDashboard(q: DashboardQueries, input: DashboardInpu
     range: { selection: input.selection, from: r.from, to: r.to, firstDay: r.firstDay, lastDay: r.lastDay, timeZone: timeZoneLabel(tz) },
     kpis: {
       spend: summary.cost,
+      unknownCost: summary.uncosted ? { count: summary.uncosted, unit: 'requests' } : null,
       requests: summary.requests,
       tokens: summary.totalTokens,
       avgCostPerRequest: summary.avgCostPerRequest,
@@ -97,7 +101,8 @@ export async function prepareDashboard(q: DashboardQueries, input: DashboardInpu
       balance,
       burn,
       runway: runway(balance, burn, now),
-      projection: projectMonthEnd(monthSpend.cost, burn, now, month.end, input.budget.monthly),
+      // The UTC month the monthly budget is enforced on, not the chart's local month.
+      projection: projectMonthEnd(periods.month.spent, burn, now, periods.monthEnd, input.budget.monthly),
     },
     daily: stacked,
     modelShare: models.filter((m) => m.cost > 0).map((m) => ({ model: m.model, cost: m.cost })),
@@ -105,6 +110,7 @@ export async function prepareDashboard(q: DashboardQueries, input: DashboardInpu
     hourly: { requests: hourly.map((h) => h.requests), cost: hourly.map((h) => h.cost) },
     latency: models.filter((m) => m.latency).map((m) => ({ model: m.model, p50: m.latency!.p50, p95: m.latency!.p95, p99: m.latency!.p99, method: m.latency!.method })),
     errorRates: models.map((m) => ({ model: m.model, rate: m.errorRate, errors: m.errors, requests: m.requests })),
+    unavailable: {},
     tables: {
       models: models.slice(0, TABLE_LIMIT).map((m) => ({ label: m.model, requests: m.requests, errors: m.errors, tokens: m.totalTokens, cost: m.cost, share: m.costShare })),
       users: users.map((u) => row(u.user, u)),

@@ -15,7 +15,7 @@ import { offsetFunction } from '../../ledger/timeZone';
 import { prepareBreakdowns, prepareDashboard, type DashboardInput } from './data';
 import { prepareAccountDashboard } from './account';
 import { prepareReconciliation } from './reconciliation';
-import { DASHBOARD_VIEW_TYPE, parseViewState, parseWebviewMessage, type DashboardPayload, type DashboardViewState, type HostMessage } from './protocol';
+import { DASHBOARD_VIEW_TYPE, parseViewState, parseWebviewMessage, type DashboardPayload, type DashboardViewState, type HostMessage, type PaintMarks } from './protocol';
 
 /** Live updates land within a second: a burst of changes is coalesced into one refresh. */
 const REFRESH_DEBOUNCE_MS = 150;
@@ -62,6 +62,12 @@ export class DashboardPanels extends Disposable implements vscode.WebviewPanelSe
   }
 }
 
+/** "html 40, page 120, scriptFetched 190, …": each step of the first paint in ms after the command. */
+function paintTimeline(requestedAt: number, htmlSetAt: number, marks: PaintMarks = {}): string {
+  const steps = Object.entries({ html: htmlSetAt, ...marks }).sort((a, b) => a[1] - b[1]);
+  return `timeline ${steps.map(([name, at]) => `${name} ${Math.round(at - requestedAt)}`).join(', ')}`;
+}
+
 class DashboardController extends Disposable {
   private readonly refresh = debounced(() => void this.push(), REFRESH_DEBOUNCE_MS);
   private dirty = false;
@@ -70,6 +76,7 @@ class DashboardController extends Disposable {
   private firstPaintLogged = false;
   private readies = 0;
   private preparedMs = 0;
+  private htmlSetAt = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -104,12 +111,15 @@ class DashboardController extends Disposable {
       error = this.failure(err);
     }
     this.preparedMs = Date.now() - started;
+    // Closed while the payload was read: the panel (and its webview) throw "Webview is disposed" now.
+    if (this.isDisposed) return;
     this.panel.webview.html = buildWebviewHtml(this.panel.webview, this.deps.extensionUri, {
       script: 'dashboard',
       styles: ['webview/common.css', 'webview/dashboard.css'],
       title: vscode.l10n.t('OpenRouter Spend Dashboard'),
       initialState: { strings: translateStrings(vscode.l10n.t), viewState: this.state, payload, error },
     });
+    this.htmlSetAt = Date.now();
     if (payload && input) void this.sendBreakdowns(payload, input, this.generation);
   }
 
@@ -128,6 +138,7 @@ class DashboardController extends Disposable {
       timeZone: config.ledger.timeZone,
       budget: { daily: config.budget.daily, monthly: config.budget.monthly },
       balance: this.deps.balance(),
+      keyReading: this.deps.keyReading(),
       catalogue: null,
     };
   }
@@ -197,7 +208,7 @@ class DashboardController extends Disposable {
       case 'painted':
         if (!this.firstPaintLogged && message.charts > 0) {
           this.firstPaintLogged = true;
-          this.deps.logger.info(`dashboard: first chart painted ${Date.now() - this.requestedAt} ms after the command (payload prepared in ${this.preparedMs} ms)`);
+          this.deps.logger.info(`dashboard: first chart painted ${Date.now() - this.requestedAt} ms after the command (payload prepared in ${this.preparedMs} ms; ${paintTimeline(this.requestedAt, this.htmlSetAt, message.marks)})`);
         }
         return;
       case 'setRange':

@@ -6,11 +6,12 @@
 import { RANGE_PRESETS, type RangeSelection } from '../shared/rangeSelection';
 import type { Balance, Burn, Projection, Runway } from '../shared/forecast';
 import type { WhatIfResult } from './whatIf';
+import { hostMessageCheck } from './payloadCheck';
 
 export const DASHBOARD_VIEW_TYPE = 'openrouterLedger.dashboard';
 
 export type DataSource = 'ledger' | 'account';
-export const EXPORT_FORMATS = ['csv', 'json', 'markdown'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'jsonl', 'markdown'] as const;
 export type ExportFormatId = (typeof EXPORT_FORMATS)[number];
 
 /** What the webview keeps across reloads (getState/setState) and the serializer restores. */
@@ -23,6 +24,11 @@ export interface DashboardViewState {
 export interface Kpis {
   /** null = unknown (e.g. the account source without any figure for the range). */
   spend: number | null;
+  /**
+   * `spend` is a lower bound: this many requests have no known cost yet (ledger), or this many
+   * Analytics rows had an amount that could not be read (account). null when every cost is known.
+   */
+  unknownCost: { count: number; unit: 'requests' | 'rows' } | null;
   requests: number | null;
   tokens: number | null;
   avgCostPerRequest: number | null;
@@ -66,6 +72,8 @@ export interface DashboardPayload {
   hourly: { requests: number[]; cost: number[] };
   latency: { model: string; p50: number; p95: number; p99: number; method: 'exact' | 'histogram' }[];
   errorRates: { model: string; rate: number; errors: number; requests: number }[];
+  /** Charts the source cannot fill, with the sentence shown instead of an empty chart. */
+  unavailable: Partial<Record<UnavailableChart, string>>;
   tables: {
     models: TableRow[];
     users: TableRow[];
@@ -83,6 +91,9 @@ export interface DashboardPayload {
   reconciliation: ReconciliationView | null;
 }
 
+export const UNAVAILABLE_CHARTS = ['hourly', 'latency', 'errors'] as const;
+export type UnavailableChart = (typeof UNAVAILABLE_CHARTS)[number];
+
 export type HostMessage =
   | { type: 'update'; payload: DashboardPayload }
   | { type: 'breakdowns'; generatedAt: number; sessions: TableRow[]; tags: TableRow[]; reconciliation: ReconciliationView | null }
@@ -94,16 +105,28 @@ export type WebviewMessage =
   | { type: 'setSource'; source: DataSource }
   | { type: 'setWhatIfTarget'; model: string | null }
   | { type: 'export'; format: ExportFormatId }
-  | { type: 'painted'; charts: number };
+  | { type: 'painted'; charts: number; marks?: PaintMarks };
+
+/** The first paint's timeline (webview/shared/bootTimeline.ts): mark name → wall-clock ms. */
+export type PaintMarks = Record<string, number>;
+
+function parsePaintMarks(v: unknown): PaintMarks | null {
+  if (!isObject(v)) return null;
+  const entries = Object.entries(v);
+  if (entries.length > 12 || !entries.every(([k, t]) => /^[a-zA-Z]{1,24}$/.test(k) && typeof t === 'number' && Number.isFinite(t))) return null;
+  return Object.fromEntries(entries) as PaintMarks;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar day (no 2025-02-30), so a bad date is refused here rather than deep in the range maths. */
+const isCalendarDay = (d: unknown): d is string => typeof d === 'string' && DAY.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 export function parseSelection(v: unknown): RangeSelection | null {
   if (!isObject(v) || !(RANGE_PRESETS as readonly unknown[]).includes(v.preset)) return null;
   const selection: RangeSelection = { preset: v.preset as RangeSelection['preset'] };
   if (v.preset === 'custom') {
-    if (typeof v.fromDay !== 'string' || typeof v.toDay !== 'string' || !DAY.test(v.fromDay) || !DAY.test(v.toDay)) return null;
+    if (!isCalendarDay(v.fromDay) || !isCalendarDay(v.toDay)) return null;
     selection.fromDay = v.fromDay;
     selection.toDay = v.toDay;
   }
@@ -137,23 +160,26 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | null {
         : null;
     case 'export':
       return (EXPORT_FORMATS as readonly unknown[]).includes(v.format) ? { type: 'export', format: v.format as ExportFormatId } : null;
-    case 'painted':
-      return typeof v.charts === 'number' && Number.isInteger(v.charts) && v.charts >= 0 ? { type: 'painted', charts: v.charts } : null;
+    case 'painted': {
+      if (typeof v.charts !== 'number' || !Number.isInteger(v.charts) || v.charts < 0) return null;
+      if (v.marks === undefined) return { type: 'painted', charts: v.charts };
+      const marks = parsePaintMarks(v.marks);
+      return marks ? { type: 'painted', charts: v.charts, marks } : null;
+    }
     default:
       return null;
   }
 }
 
-/** A message from the host, or null; the payload's shape is checked where the app reads it. */
-export function parseHostMessage(v: unknown): HostMessage | null {
-  if (!isObject(v)) return null;
-  if (v.type === 'update' && isObject(v.payload) && isObject(v.payload.kpis) && isObject(v.payload.daily) && isObject(v.payload.tables)) {
-    return { type: 'update', payload: v.payload as unknown as DashboardPayload };
+/**
+ * A message from the host, or null when any field the app renders is missing or malformed (the
+ * whole payload is checked, deeply: payloadCheck.ts). `onInvalid` hears why, for the log.
+ */
+export function parseHostMessage(v: unknown, onInvalid: (reason: string) => void = () => undefined): HostMessage | null {
+  const problem = hostMessageCheck(v, 'message');
+  if (problem) {
+    onInvalid(problem);
+    return null;
   }
-  if (v.type === 'error' && typeof v.message === 'string') return { type: 'error', message: v.message };
-  if (v.type === 'breakdowns' && typeof v.generatedAt === 'number' && Array.isArray(v.sessions) && Array.isArray(v.tags)) {
-    const reconciliation = isObject(v.reconciliation) && Array.isArray(v.reconciliation.rows) ? (v.reconciliation as unknown as ReconciliationView) : null;
-    return { type: 'breakdowns', generatedAt: v.generatedAt, sessions: v.sessions as TableRow[], tags: v.tags as TableRow[], reconciliation };
-  }
-  return null;
+  return v as HostMessage;
 }

@@ -1,8 +1,10 @@
 /**
  * "What would this have cost on another model?": the range's real token counts per model,
  * priced at a target model's current `/models` prices (after its discount and any override
- * that applies at the average prompt size). A `:floor` target is priced at its listed price,
- * which is the most the cheapest provider charges. An unknown price gives an unknown result.
+ * that applies at the average prompt size). A `:floor` target (OpenRouter: "sort providers by
+ * price") is priced at its model's listed price and said to be: /models lists one price per
+ * model, not what the cheapest provider charges, so no saving is claimed for the variant. An
+ * unknown price gives an unknown result.
  */
 import { effectivePricing, isRouterModel } from '../../budget/pricing';
 import { baseModelId } from '../../chat/modelCatalog';
@@ -28,8 +30,11 @@ export interface WhatIfRow {
 
 export interface WhatIfResult {
   target: string;
-  /** True for a `:floor` target: the figures are upper bounds. */
-  atMost: boolean;
+  /**
+   * For a `:floor` target, the listed model whose prices were used (its base id): the same
+   * listed price, while OpenRouter routes the variant to the cheapest provider. Otherwise null.
+   */
+  sameListedPriceAs: string | null;
   /** Why no figure could be given for the target at all, or null. */
   unknownReason: 'unlisted' | 'router' | 'no-price' | null;
   rows: WhatIfRow[];
@@ -55,7 +60,6 @@ function priceUsage(u: UsageByModel, target: ModelInfo, at: Date): number | null
 const change = (actual: number, would: number | null) => (would === null || actual <= 0 ? null : would / actual - 1);
 
 export function whatIf(usage: UsageByModel[], targetId: string, catalogue: readonly ModelInfo[], at: Date): WhatIfResult {
-  const atMost = targetId.endsWith(':floor');
   const target = catalogue.find((m) => m.id === targetId) ?? catalogue.find((m) => m.id === baseModelId(targetId));
   const unknownReason = !target ? (isRouterModel(targetId) ? 'router' : 'unlisted') : isRouterModel(target.id) ? 'router' : null;
   const rows = usage.map((u) => {
@@ -65,5 +69,6 @@ export function whatIf(usage: UsageByModel[], targetId: string, catalogue: reado
   const actual = rows.reduce((s, r) => s + r.actual, 0);
   const wouldCost = rows.some((r) => r.wouldCost === null) ? null : rows.reduce((s, r) => s + (r.wouldCost ?? 0), 0);
   const reason = unknownReason ?? (rows.length > 0 && rows.every((r) => r.wouldCost === null) ? 'no-price' : null);
-  return { target: targetId, atMost, unknownReason: reason, rows, total: { model: '', actual, wouldCost, change: change(actual, wouldCost) } };
+  const sameListedPriceAs = targetId.endsWith(':floor') && target ? target.id : null;
+  return { target: targetId, sameListedPriceAs, unknownReason: reason, rows, total: { model: '', actual, wouldCost, change: change(actual, wouldCost) } };
 }

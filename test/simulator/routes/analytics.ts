@@ -191,9 +191,11 @@ export function postAnalyticsQuery(ctx: RequestContext): void {
     group.facts.push(fact);
     groups.set(id, group);
   }
+  const malformed = ctx.core.options.analyticsMalformed;
   let rows = [...groups.values()].map((g) => {
     const row: Record<string, unknown> = { ...g.keys };
-    for (const m of metrics) row[m] = metricValue(m, g.facts);
+    const garbled = malformed !== null && g.facts.some((f) => f.dims.model === malformed.model);
+    for (const m of metrics) row[m] = garbled ? malformed.value : metricValue(m, g.facts);
     return row;
   });
   if (isObject(orderBy)) {

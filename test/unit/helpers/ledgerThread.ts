@@ -3,6 +3,7 @@
  * the TypeScript sources through tsx — what dist/ledgerWorker.js is in the extension.
  * `after` is extra code the worker runs once the entry is loaded (e.g. a delayed process.exit).
  */
+import { after as afterAll } from 'node:test';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openLedgerWorker, type Ledger, type OpenLedgerWorkerOptions } from '../../../src/ledger';
@@ -11,9 +12,19 @@ import type { LedgerWarning } from '../../../src/ledger/types';
 
 const ENTRY = path.resolve(__dirname, '../../../src/ledger/worker/entry.ts');
 
+/** The verification child process as the extension starts it (dist/ledgerWorker.js forked), from the sources. */
+export const VERIFY_PROCESS = { modulePath: ENTRY, execArgv: ['--import', 'tsx'] };
+
+/** Every worker started, so a test that fails before closing its ledger does not keep the file's process alive. */
+const started = new Set<Worker>();
+afterAll(() => Promise.all([...started].map((w) => w.terminate())));
+
 export function startLedgerThread(after = ''): Worker {
   const tsx = require.resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(ENTRY)}); ${after}`, { eval: true });
+  const worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(ENTRY)}); ${after}`, { eval: true });
+  started.add(worker);
+  worker.once('exit', () => started.delete(worker));
+  return worker;
 }
 
 export interface ThreadLedger {
@@ -36,6 +47,7 @@ export async function openInThread(dir: string, extra: Partial<OpenLedgerWorkerO
     onWarning: (w) => warnings.push(w),
     onWorkerExit: (err) => exits.push(err),
     startWorker: () => (worker = startLedgerThread(after)),
+    verifyProcess: VERIFY_PROCESS,
     ...options,
   });
   return { ledger, worker: worker as Worker, log, warnings, exits };
