@@ -39,7 +39,7 @@ export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): Mo
       wholeUtcDays.push(day);
       continue;
     }
-    for (const v of all(`SELECT ${MODEL}, COUNT(*), SUM(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
+    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
       out.push({ day, model: v[0] as string, requests: num(v[1]), cost: nanosToUsd(num(v[2])) });
     }
   }

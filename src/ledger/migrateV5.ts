@@ -9,8 +9,11 @@
  * without laundering damage: an entry's row hash is replaced only when it equals the v4 hash of
  * the row as it is now (the row was as recorded), and an entry's own hash is recomputed only when
  * it was correct under v4. A row edited or a chain entry altered before the upgrade is therefore
- * still reported by "Verify Ledger Integrity" after it. `meta.chain_rehash_v5` keeps the old and
- * new hash of the last entry, so the head `ledger.head` recorded for the v4 file still anchors.
+ * still reported by "Verify Ledger Integrity" after it. The temporary table `chain_rehash_v5`
+ * keeps the old and new hash of the last entry, so the head `ledger.head` recorded for the v4 file
+ * still anchors the database this migration ran in. It is TEMP on purpose: it lives only in that
+ * connection and is never saved, because a record in the file would let whoever edits the file
+ * re-point the recorded head at a rewritten chain.
  */
 import { entryHash, type ChainHead } from './chain';
 import { COST_COLUMNS, GENERATION_COLUMNS, rowHash, toNanos } from './normalize';
@@ -40,7 +43,7 @@ DROP INDEX idx_generations_model_latency;
 CREATE INDEX idx_generations_model_latency ON generations (model_used, ts, latency_ms) WHERE status = 'success' AND latency_ms IS NOT NULL;
 `;
 
-const REHASH_META = 'chain_rehash_v5';
+const REHASH_TABLE = 'temp.chain_rehash_v5';
 
 /** Changes declared column types in the stored CREATE TABLE text; each edit must match exactly once. */
 function retypeColumns(db: Database, edits: [string, string, string][]): void {
@@ -119,7 +122,8 @@ export function migrateToV5(db: Database): void {
       write.free();
     }
     db.exec('UPDATE chain SET row_hash = n.row_hash, hash = n.hash FROM temp.v5_chain AS n WHERE n.seq = chain.seq');
-    if (last) db.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [REHASH_META, JSON.stringify(last)]);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${REHASH_TABLE} (value TEXT NOT NULL); DELETE FROM ${REHASH_TABLE};`);
+    if (last) db.run(`INSERT INTO ${REHASH_TABLE} (value) VALUES (?)`, [JSON.stringify(last)]);
   } finally {
     db.exec('DROP TABLE temp.v5_rows; DROP TABLE temp.v5_hashes; DROP TABLE temp.v5_chain;');
   }
@@ -129,11 +133,13 @@ export function migrateToV5(db: Database): void {
 
 /**
  * The head `ledger.head` recorded for a snapshot written before v5 names the v4 hash of its last
- * entry; after the migration re-hashed the chain, that entry has the hash stored in meta.
+ * entry; when this connection migrated that snapshot, the entry now has the hash kept in the
+ * temporary table. A file that was already v5 has no such table here, and its head stays as read.
  */
 export function anchorAfterRehash<T extends ChainHead>(db: Database, anchor: T | null): T | null {
   if (!anchor) return anchor;
-  const json = db.exec('SELECT value FROM meta WHERE key = ?', [REHASH_META])[0]?.values[0]?.[0];
+  const exists = db.exec("SELECT 1 FROM temp.sqlite_master WHERE name = 'chain_rehash_v5'").length > 0;
+  const json = exists ? db.exec(`SELECT value FROM ${REHASH_TABLE}`)[0]?.values[0]?.[0] : undefined;
   if (typeof json !== 'string') return anchor;
   const rehash = JSON.parse(json) as { seq: number; before: string; after: string };
   return rehash.seq === anchor.seq && rehash.before === anchor.hash ? { ...anchor, hash: rehash.after } : anchor;

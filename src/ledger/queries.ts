@@ -244,13 +244,13 @@ export class LedgerQueries {
       g.cost += num(v[5]);
     };
     if (full) {
-      this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), SUM(cost) FROM roll_day_dim
+      this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), TOTAL(cost) FROM roll_day_dim
         WHERE dim = ? AND day >= ? AND day < ? GROUP BY k1, k2`, [dim, ...full.map(dayKey)]).forEach(add);
     }
     const { keys, where, from = 'generations' } = DIMENSION_SQL[dim];
     for (const [a, b] of edges) {
       this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-        TOTAL(prompt_tokens) + TOTAL(completion_tokens), SUM(total_cost)
+        TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
         FROM ${from} WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
     }
     // Summed above in nano-dollars (exact); USD from here on.
@@ -296,7 +296,7 @@ export class LedgerQueries {
     const r = resolveRange(range, this.now());
     const from = r.from === -Infinity ? MIN_ISO : iso(r.from).slice(0, 10);
     const to = r.to === Infinity ? MAX_ISO : iso(r.to - 1).slice(0, 10);
-    return this.all(`SELECT date, model, SUM(usage), SUM(byok_usage_inference), SUM(requests), SUM(prompt_tokens),
+    return this.all(`SELECT date, model, TOTAL(usage), TOTAL(byok_usage_inference), SUM(requests), SUM(prompt_tokens),
         SUM(completion_tokens), SUM(reasoning_tokens) FROM activity_daily WHERE key_hash = ? AND date >= ? AND date <= ?
         GROUP BY date, model ORDER BY date, model`, [keyHash, from, to])
       .map((v) => ({

@@ -83,9 +83,11 @@ export function finish<T extends Totals>(t: T): T {
   return t;
 }
 
+// Money sums use TOTAL, not SUM: SQLite's integer SUM fails with "integer overflow" past 2^63
+// nano-dollars, while TOTAL's double is exact up to 2^53 — all a JS number holds anyway.
 export const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
-  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), SUM(total_cost)`;
-export const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost)';
+  TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), TOTAL(total_cost)`;
+export const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), TOTAL(cost)';
 export const MODEL = 'COALESCE(model_used, model_requested)';
 const SUCCESS_LATENCY = `CASE WHEN status = 'success' THEN latency_ms END`;
 export const RAW_LATENCY_SUMS = `COUNT(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY} * ${SUCCESS_LATENCY})`;

@@ -220,7 +220,7 @@ export function writeRollupDelta(stmt: StatementSource, delta: RollupDelta, hist
  */
 export function subtractDaysFromMonths(stmt: StatementSource, all: (sql: string, params: SqlValue[]) => SqlValue[][], fromDay: string, toDay: string): void {
   for (const [month, model, ...v] of all(`SELECT substr(day, 1, 7), model, SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens),
-      SUM(reasoning_tokens), SUM(cached_tokens), SUM(cost), SUM(latency_n), SUM(latency_sum), SUM(latency_sumsq)
+      SUM(reasoning_tokens), SUM(cached_tokens), TOTAL(cost), SUM(latency_n), SUM(latency_sum), SUM(latency_sumsq)
       FROM roll_day_model WHERE day >= ? AND day < ? GROUP BY 1, 2`, [fromDay, toDay])) {
     const hist = decodeHistogram(all(ROLLUP_SQL.month.hist, [month, model])[0]?.[0] as Uint8Array | undefined);
     for (const [blob] of all('SELECT latency_hist FROM roll_day_model WHERE day >= ? AND day < ? AND model = ?', [fromDay, toDay, model])) {

@@ -155,6 +155,8 @@ export class Ledger {
   private pollTimer: NodeJS.Timeout | undefined;
   private serialQueue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  /** Aborted by close(): stops work that would outlive the ledger (a verification process). */
+  private readonly closed = new AbortController();
   private interruptedCheckedAt = 0;
 
   /** Use `openLedger`. */
@@ -348,7 +350,9 @@ export class Ledger {
     await this.writer.flush();
     const script = this.options.verifyProcess;
     if (!script) return verifyOnDisk(this.sql, this.dir, { onProgress: options.onProgress, signal: options.signal, live: this.ldb });
-    const { report, altered } = await verifyInChildProcess(script, { dir: this.dir, wasmPath: this.options.wasmPath }, options);
+    // Closing the ledger (a window reload) also stops a verification process still running.
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closed.signal]) : this.closed.signal;
+    const { report, altered } = await verifyInChildProcess(script, { dir: this.dir, wasmPath: this.options.wasmPath }, { ...options, signal });
     return explainAlteredRows(report, altered, this.ldb);
   }
 
@@ -392,6 +396,7 @@ export class Ledger {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.closed.abort();
     clearInterval(this.pollTimer);
     this.snapshots.stop();
     await this.writer.close();

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { offsetFunction } from '../../src/ledger/timeZone';
 import type { ModelInfo, ModelPricing } from '../../src/openrouter/types';
 import { prepareBreakdowns, prepareDashboard, type DashboardInput } from '../../src/webviews/dashboard/data';
-import { OTHER_MODELS } from '../../src/webviews/dashboard/constants';
+import { MAX_CHART_MODELS, OTHER_MODELS } from '../../src/webviews/dashboard/constants';
+import { dashboardPayloadCheck } from '../../src/webviews/dashboard/payloadCheck';
 import { whatIf } from '../../src/webviews/dashboard/whatIf';
 import { prepareReconciliation } from '../../src/webviews/dashboard/reconciliation';
 import { prepareCostView } from '../../src/webviews/costView/data';
@@ -160,6 +161,27 @@ describe('dashboard payload from a real ledger (UTC)', () => {
     } finally {
       await l.close();
       empty.cleanup();
+    }
+  });
+
+  it('with more models than a chart carries, the payload still passes the webview\'s checks and the share still adds up', async () => {
+    const many = tempDir('dashboard-thousands-');
+    const l = await open(many.dir);
+    try {
+      // 1,005 distinct models (an import from another tool), $1 each, one of them $10.
+      await Promise.all(Array.from({ length: MAX_CHART_MODELS + 5 }, (_, i) => l.appendGeneration(row({
+        ts: '2025-01-09T10:00:00Z', generationId: `many-${i}`, modelUsed: `vendor/model-${i}`, modelRequested: `vendor/model-${i}`, totalCost: i === 500 ? 10 : 1,
+      }))));
+      const p = await prepareDashboard(l.queries, input());
+      assert.equal(dashboardPayloadCheck(p, 'payload'), null, 'the webview would accept it');
+      assert.equal(p.modelShare.length, MAX_CHART_MODELS);
+      assert.deepEqual(p.modelShare[0], { model: 'vendor/model-500', cost: 10 });
+      assert.deepEqual(p.modelShare.at(-1), { model: OTHER_MODELS, cost: 6 }, 'the six cheapest past the limit summed');
+      assert.equal(p.modelShare.reduce((sum, m) => sum + m.cost, 0), 1_014);
+      assert.equal(p.errorRates.length, MAX_CHART_MODELS);
+    } finally {
+      await l.close();
+      many.cleanup();
     }
   });
 

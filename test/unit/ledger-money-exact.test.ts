@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadSqlJs, type Database } from '../../src/ledger/sqljs';
-import { open, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
+import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
 
 const SEED = 20_261_201;
 const OPERATIONS = 10_000;
@@ -191,6 +191,23 @@ test('exports print exact decimal amounts, and sums are exact: 0.1 + 0.2 is 0.3'
     await l.exportRange('json', { from: at, to: at + 10 }, jsonPath);
     const exported = JSON.parse(readFileSync(jsonPath, 'utf8')) as { rows: { total_cost: number; cache_discount: number | null }[] };
     assert.deepEqual(exported.rows.map((r) => [r.total_cost, r.cache_discount]), [[0.1, null], [0.2, -0.000001], [1e-9, null], [123456.789012345, 0]]);
+    await l.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('sums past 2^63 nano-dollars still answer (SQLite\'s integer SUM would fail with "integer overflow")', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const l = await open(dir);
+    const day = Date.UTC(2025, 5, 1);
+    // 1,100 requests of $9,000,000 (just under the per-request maximum) over 18 hours: $9.9 billion in all.
+    await Promise.all(Array.from({ length: 1_100 }, (_, i) => l.appendGeneration(row({ generationId: `huge-${i}`, totalCost: 9_000_000, ts: day + i * 60_000 }))));
+    const totals = l.queries.summary({ from: day, to: day + 86_400_000 });
+    assert.equal(totals.requests, 1_100);
+    assert.equal(totals.cost, 9_900_000_000);
+    assert.equal(l.queries.byModel({ from: day, to: day + 86_400_000 }).reduce((sum, m) => sum + m.cost, 0), 9_900_000_000);
     await l.close();
   } finally {
     cleanup();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LedgerDb } from '../../src/ledger/apply';
-import { chainHead } from '../../src/ledger/chain';
+import { chainHead, entryHash } from '../../src/ledger/chain';
+import { GENERATION_COLUMNS, rowHash } from '../../src/ledger/normalize';
 import { loadSqlJs } from '../../src/ledger/sqljs';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
 import { openInThread } from './helpers/ledgerThread';
@@ -97,6 +98,45 @@ test('two windows that applied the same rows in different orders compute the sam
     assert.equal(sa.ok && sb.ok, true);
     assert.deepEqual(sa.head, sb.head);
     await Promise.all([a.close(), b.close()]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a chain rewritten in the file is reported against ledger.head, whatever the file says about an upgrade', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const l = await open(dir);
+    for (let i = 1; i <= 3; i++) await l.appendGeneration(row({ generationId: `rw-${i}`, totalCost: 0.5 }));
+    await l.close();
+    const recorded = JSON.parse(readFileSync(path.join(dir, 'ledger.head'), 'utf8')) as { seq: number; hash: string };
+
+    // The attacker's edit: a cost set to 0, that row's hash and every chain entry after it recomputed
+    // (plain SHA-256, no secret), and a record claiming a v4 → v5 re-hash mapped the recorded head.
+    const SQL = await loadSqlJs(WASM_PATH);
+    const file = path.join(dir, 'ledger.sqlite');
+    const db = new SQL.Database(readFileSync(file));
+    db.run("UPDATE generations SET total_cost = 0 WHERE generation_id = 'rw-2'");
+    const values = db.exec(`SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE generation_id = 'rw-2'`)[0].values[0];
+    const entries = db.exec('SELECT seq, kind, uid, generation_id, ts, row_hash FROM chain ORDER BY seq')[0].values;
+    let prev: Uint8Array | null = null;
+    for (const [seq, kind, uid, gid, ts, rowHashValue] of entries) {
+      const newRow = gid === 'rw-2' ? rowHash(values) : (rowHashValue as Uint8Array);
+      prev = entryHash(prev, seq as number, kind as number, uid as string, gid as string, ts as number, newRow);
+      db.run('UPDATE chain SET row_hash = ?, hash = ? WHERE seq = ?', [newRow, prev, seq as number]);
+    }
+    const forged = JSON.stringify({ seq: recorded.seq, before: recorded.hash, after: Buffer.from(prev as Uint8Array).toString('hex') });
+    db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('chain_rehash_v5', ?)", [forged]);
+    db.exec('CREATE TABLE IF NOT EXISTS chain_rehash_v5 (value TEXT NOT NULL)');
+    db.run('INSERT INTO chain_rehash_v5 (value) VALUES (?)', [forged]);
+    writeFileSync(file, db.export());
+    db.close();
+
+    const reopened = await open(dir);
+    const report = await reopened.verify();
+    assert.equal(report.ok, false);
+    assert.ok(report.problems.some((p) => p.kind === 'chain' && /differs from the head recorded at the last save/.test(p.detail)), JSON.stringify(report.problems));
+    await reopened.close();
   } finally {
     cleanup();
   }

@@ -76,3 +76,18 @@ test('a verification process killed from outside is reported, not waited for', a
     cleanup();
   }
 });
+
+test('closing the ledger during a verification (a window reload) ends the verification process', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const { ledger } = await openInThread(dir);
+    await ledger.appendGeneration(row({ generationId: 'vp-5' }));
+    const outcome = ledger.verify().then(() => null, (err: Error) => err);
+    assert.ok(await waitFor(() => verifierPids().length === 1, 10_000));
+    await ledger.close();
+    assert.equal((await outcome)?.name, 'AbortError');
+    assert.ok(await waitFor(() => verifierPids().length === 0), 'close() stopped the child');
+  } finally {
+    cleanup();
+  }
+});

@@ -68,9 +68,9 @@ export class DashboardCharts {
     })), table(s.chartDaily, [s.day, ...p.daily.series.map((x) => this.modelName(x.model))],
       p.daily.days.map((d, i) => [d, ...p.daily.series.map((x) => usd(x.values[i], u))])));
 
-    this.set('share', p.modelShare.map((m) => m.model), [{
-      label: s.cost, data: p.modelShare.map((m) => m.cost), backgroundColor: p.modelShare.map((_, i) => this.colour(i)), borderColor: this.theme.background,
-    }], table(s.chartShare, [s.model, s.cost], p.modelShare.map((m) => [m.model, usd(m.cost, u)])));
+    this.set('share', p.modelShare.map((m) => this.modelName(m.model)), [{
+      label: s.cost, data: p.modelShare.map((m) => m.cost), backgroundColor: p.modelShare.map((m, i) => this.colour(i, m.model)), borderColor: this.theme.background,
+    }], table(s.chartShare, [s.model, s.cost], p.modelShare.map((m) => [this.modelName(m.model), usd(m.cost, u)])));
 
     const budget = p.cumulative.budget;
     this.set('cumulative', p.cumulative.days, [

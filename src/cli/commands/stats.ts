@@ -59,7 +59,7 @@ function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range)
   const { key, join = '' } = KEY_SQL[by];
   const [from, to] = bounds(range);
   const rows = view.ldb.all(`SELECT ${key} AS k, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-      TOTAL(prompt_tokens), TOTAL(completion_tokens), SUM(total_cost) FROM generations ${join}
+      TOTAL(prompt_tokens), TOTAL(completion_tokens), TOTAL(total_cost) FROM generations ${join}
       WHERE ts >= ? AND ts < ? GROUP BY k`, [from, to]);
   const latencies = new Map<string | null, number[]>();
   for (const [k, latency] of view.ldb.all(`SELECT ${key} AS k, latency_ms FROM generations ${join}

@@ -105,6 +105,8 @@ export function verifyInChildProcess(
 
 /** The child's side: answers one verification request, then exits. */
 export function serveVerifyProcess(): void {
+  // The worker (or its whole window) went away: nobody waits for the answer, so free the memory now.
+  process.on('disconnect', () => process.exit(0));
   const send = (reply: VerifyReply) => new Promise<void>((resolve) => process.send?.(reply, undefined, {}, () => resolve()));
   process.once('message', (request: VerifyRequest) => {
     void (async () => {

@@ -10,7 +10,7 @@
  * runway and projection stay those of the ledger source.
  */
 import type { DashboardPayload, TableRow } from './protocol';
-import { prepareDashboard, stackByModel, type DashboardInput, type DashboardQueries } from './data';
+import { modelShare, prepareDashboard, stackByModel, type DashboardInput, type DashboardQueries } from './data';
 
 export interface AnalyticsQuery {
   metrics: string[];
@@ -146,7 +146,7 @@ export async function prepareAccountDashboard(
       errorRate: null,
     },
     daily: stackByModel(days, byDayModel.flatMap((r) => (r.cost === null ? [] : [{ day: r.day, model: r.model, cost: r.cost }])), ranked),
-    modelShare: ranked.filter((m) => m.cost > 0).map((m) => ({ model: m.model, cost: m.cost })),
+    modelShare: modelShare(ranked),
     hourly,
     latency: [],
     errorRates: [],

@@ -11,7 +11,7 @@ import { addDays, monthBounds, resolveSelection, type RangeSelection } from '../
 import type { DashboardPayload, DataSource, TableRow } from './protocol';
 import { whatIf } from './whatIf';
 import { budgetPeriods, type KeyReading } from '../shared/budgetPeriods';
-import { OTHER_MODELS } from './constants';
+import { MAX_CHART_MODELS, OTHER_MODELS } from './constants';
 import { DAY_MS } from '../../util/time';
 
 /** The queries the dashboard reads; each may answer now or later (the ledger worker). */
@@ -105,11 +105,11 @@ export async function prepareDashboard(q: DashboardQueries, input: DashboardInpu
       projection: projectMonthEnd(periods.month.spent, burn, now, periods.monthEnd, input.budget.monthly),
     },
     daily: stacked,
-    modelShare: models.filter((m) => m.cost > 0).map((m) => ({ model: m.model, cost: m.cost })),
+    modelShare: modelShare(models),
     cumulative: { days: cumulativeDays, actual: cumulative, budget: input.budget.monthly > 0 ? input.budget.monthly : null },
     hourly: { requests: hourly.map((h) => h.requests), cost: hourly.map((h) => h.cost) },
-    latency: models.filter((m) => m.latency).map((m) => ({ model: m.model, p50: m.latency!.p50, p95: m.latency!.p95, p99: m.latency!.p99, method: m.latency!.method })),
-    errorRates: models.map((m) => ({ model: m.model, rate: m.errorRate, errors: m.errors, requests: m.requests })),
+    latency: models.filter((m) => m.latency).slice(0, MAX_CHART_MODELS).map((m) => ({ model: m.model, p50: m.latency!.p50, p95: m.latency!.p95, p99: m.latency!.p99, method: m.latency!.method })),
+    errorRates: models.slice(0, MAX_CHART_MODELS).map((m) => ({ model: m.model, rate: m.errorRate, errors: m.errors, requests: m.requests })),
     unavailable: {},
     tables: {
       models: models.slice(0, TABLE_LIMIT).map((m) => ({ label: m.model, requests: m.requests, errors: m.errors, tokens: m.totalTokens, cost: m.cost, share: m.costShare })),
@@ -170,6 +170,14 @@ function sumBy<T extends { requests: number; errors: number; tokens: number; cos
     groups.set(label, g);
   }
   return [...groups.values()].sort((a, b) => b.cost! - a.cost! || b.requests! - a.requests!).slice(0, TABLE_LIMIT);
+}
+
+/** The share chart: each model with a cost, most expensive first; past MAX_CHART_MODELS the rest as one OTHER_MODELS slice. */
+export function modelShare(models: readonly { model: string; cost: number }[]): DashboardPayload['modelShare'] {
+  const costly = models.filter((m) => m.cost > 0).map((m) => ({ model: m.model, cost: m.cost })).sort((a, b) => b.cost - a.cost);
+  if (costly.length <= MAX_CHART_MODELS) return costly;
+  const rest = costly.slice(MAX_CHART_MODELS - 1).reduce((sum, m) => sum + m.cost, 0);
+  return [...costly.slice(0, MAX_CHART_MODELS - 1), { model: OTHER_MODELS, cost: rest }];
 }
 
 /** Per-day cost of the range's most expensive models, the rest summed as OTHER_MODELS; every day present. */

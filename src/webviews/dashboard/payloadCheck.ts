@@ -5,6 +5,7 @@
  */
 import { balanceCheck, burnCheck, projectionCheck, runwayCheck } from '../shared/forecastChecks';
 import { RANGE_PRESETS } from '../shared/rangeSelection';
+import { MAX_CHART_MODELS } from './constants';
 import type { DashboardPayload } from './protocol';
 import { arrayOf, bool, finite, finiteOrNull, nullable, oneOf, optional, shape, tagged, text, type Check } from '../shared/validate';
 
@@ -38,11 +39,11 @@ const payloadFields = shape({
     balance: balanceCheck, burn: burnCheck, runway: runwayCheck, projection: projectionCheck,
   }),
   daily: shape({ days: arrayOf(text), series: arrayOf(shape({ model: text, values: arrayOf(finite) }), 50) }),
-  modelShare: arrayOf(shape({ model: text, cost: finite }), 1_000),
+  modelShare: arrayOf(shape({ model: text, cost: finite }), MAX_CHART_MODELS),
   cumulative: shape({ days: arrayOf(text, 31), actual: arrayOf(finiteOrNull, 31), budget: finiteOrNull }),
   hourly: shape({ requests: arrayOf(finite, 24), cost: arrayOf(finite, 24) }),
-  latency: arrayOf(shape({ model: text, p50: finite, p95: finite, p99: finite, method: oneOf('exact', 'histogram') }), 1_000),
-  errorRates: arrayOf(shape({ model: text, rate: finite, errors: finite, requests: finite }), 1_000),
+  latency: arrayOf(shape({ model: text, p50: finite, p95: finite, p99: finite, method: oneOf('exact', 'histogram') }), MAX_CHART_MODELS),
+  errorRates: arrayOf(shape({ model: text, rate: finite, errors: finite, requests: finite }), MAX_CHART_MODELS),
   unavailable: shape({ hourly: optional(text), latency: optional(text), errors: optional(text) }),
   tables: shape({
     models: tableRows, users: tableRows, workspaces: tableRows, branches: tableRows, sessions: tableRows,
