@@ -103,12 +103,14 @@ document.getElementById('app')!.append(
 const charts = new DashboardCharts(chartsRoot, s, readTheme());
 let whatIfTargets = '';
 
-function render(p: DashboardPayload): void {
+/** `first`: the first paint, which draws the daily chart only (the others follow a frame later). */
+function render(p: DashboardPayload, first = false): void {
   payload = p;
   replaceChildren(rangeNote, `${p.range.firstDay} – ${p.range.lastDay} · ${fill(s.timeZoneNote, p.range.timeZone)}`);
   replaceChildren(notices, ...p.notices.map((n) => el('p', { class: 'notice' }, n)));
   renderKpis(kpis, p, s);
-  charts.update(p);
+  charts.update(p, first ? 'daily' : undefined);
+  if (first) return;
   renderTables(tables, p, s);
   // The target list changes rarely; rebuilding the dropdown would steal focus on every update.
   const targets = JSON.stringify(p.whatIf.targets);
@@ -152,12 +154,16 @@ onThemeChange((theme) => {
 });
 
 save();
-if (payload) render(payload);
+if (payload) render(payload, true);
 if (init.error) showError(init.error);
-mark('chartsDrawn');
+mark('firstChartDrawn');
 requestAnimationFrame(() => {
   mark('frame');
-  post({ type: 'painted', charts: payload ? charts.count : 0, marks: bootMarks('dashboard.js') });
+  post({ type: 'painted', charts: charts.drawn, marks: bootMarks('dashboard.js') });
+  // In a task of its own, so the message above leaves before the other charts are drawn.
+  setTimeout(() => {
+    if (payload) render(payload);
+  });
   // The toolkit's controls load after the first paint: the figures show first, the
   // already-placed <vscode-*> elements upgrade a moment later.
   loadLateScript('toolkit');

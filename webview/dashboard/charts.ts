@@ -59,36 +59,40 @@ export class DashboardCharts {
     return model === OTHER_MODELS ? this.theme.muted : this.theme.series[i % this.theme.series.length];
   }
 
-  /** Puts a payload's figures into the existing charts and their tables. */
-  update(p: DashboardPayload): void {
+  /**
+   * Puts a payload's figures into the charts and their tables (creating a chart the first time).
+   * `only` draws just that chart: the first paint shows the daily chart alone, the rest follow.
+   */
+  update(p: DashboardPayload, only?: Id): void {
     const s = this.s;
     const u = s.unknown;
-    this.set('daily', p.daily.days, p.daily.series.map((series, i) => ({
+    const want = (id: Id) => only === undefined || only === id;
+    if (want('daily')) this.set('daily', p.daily.days, p.daily.series.map((series, i) => ({
       label: this.modelName(series.model), data: series.values, backgroundColor: this.colour(i, series.model), stack: 'cost',
     })), table(s.chartDaily, [s.day, ...p.daily.series.map((x) => this.modelName(x.model))],
       p.daily.days.map((d, i) => [d, ...p.daily.series.map((x) => usd(x.values[i], u))])));
 
-    this.set('share', p.modelShare.map((m) => this.modelName(m.model)), [{
+    if (want('share')) this.set('share', p.modelShare.map((m) => this.modelName(m.model)), [{
       label: s.cost, data: p.modelShare.map((m) => m.cost), backgroundColor: p.modelShare.map((m, i) => this.colour(i, m.model)), borderColor: this.theme.background,
     }], table(s.chartShare, [s.model, s.cost], p.modelShare.map((m) => [this.modelName(m.model), usd(m.cost, u)])));
 
     const budget = p.cumulative.budget;
-    this.set('cumulative', p.cumulative.days, [
+    if (want('cumulative')) this.set('cumulative', p.cumulative.days, [
       { label: s.cumulativeSpend, data: p.cumulative.actual, borderColor: this.colour(0), backgroundColor: this.colour(0), pointRadius: 0, spanGaps: false },
       ...(budget === null ? [] : [{ label: s.budgetLine, data: p.cumulative.days.map(() => budget), borderColor: this.theme.budget, backgroundColor: this.theme.budget, borderDash: [6, 4], pointRadius: 0 }]),
     ], table(s.chartCumulative, [s.day, s.cumulativeSpend], p.cumulative.days.map((d, i) => [d, usd(p.cumulative.actual[i], '')]).filter((r) => r[1] !== '')));
 
-    this.set('hourly', HOURS, [{ label: s.requests, data: p.hourly.requests, backgroundColor: this.colour(0) }],
+    if (want('hourly')) this.set('hourly', HOURS, [{ label: s.requests, data: p.hourly.requests, backgroundColor: this.colour(0) }],
       table(s.chartHourly, [s.hour, s.requests, s.cost], HOURS.map((h, i) => [h, count(p.hourly.requests[i], u), usd(p.hourly.cost[i], u)])));
 
-    this.set('latency', p.latency.map((l) => l.model), (['p50', 'p95', 'p99'] as const).map((k, i) => ({
+    if (want('latency')) this.set('latency', p.latency.map((l) => l.model), (['p50', 'p95', 'p99'] as const).map((k, i) => ({
       label: k, data: p.latency.map((l) => l[k]), backgroundColor: this.colour(i),
     })), table(s.chartLatency, [s.model, 'p50', 'p95', 'p99'], p.latency.map((l) => [l.model, ms(l.p50, u), ms(l.p95, u), ms(l.p99, u)])));
 
-    this.set('errors', p.errorRates.map((e) => e.model), [{ label: s.errorRate, data: p.errorRates.map((e) => e.rate), backgroundColor: this.theme.error }],
+    if (want('errors')) this.set('errors', p.errorRates.map((e) => e.model), [{ label: s.errorRate, data: p.errorRates.map((e) => e.rate), backgroundColor: this.theme.error }],
       table(s.chartErrors, [s.model, s.errorRate, s.errors, s.requests], p.errorRates.map((e) => [e.model, percent(e.rate, u), count(e.errors, u), count(e.requests, u)])));
 
-    for (const id of UNAVAILABLE_CHARTS) {
+    for (const id of UNAVAILABLE_CHARTS.filter(want)) {
       const slot = this.slots.get(id)!;
       const reason = p.unavailable[id];
       for (const part of slot.body) part.hidden = reason !== undefined;
@@ -119,7 +123,8 @@ export class DashboardCharts {
     this.update(p);
   }
 
-  get count(): number {
-    return this.slots.size;
+  /** How many charts have been drawn. */
+  get drawn(): number {
+    return [...this.slots.values()].filter((slot) => slot.chart).length;
   }
 }
