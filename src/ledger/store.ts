@@ -344,7 +344,8 @@ export class Ledger {
 
   /**
    * Verifies the ledger on disk — the newest snapshot plus the journals past it, in a separate
-   * database (diskVerify.ts) — and names every row that differs; cancellable through `signal`.
+   * database (diskVerify.ts), in a child process when `verifyProcess` is set — and names every
+   * row that differs; cancellable through `signal`.
    */
   async verify(options: VerifyOptions = {}): Promise<IntegrityReport> {
     await this.writer.flush();

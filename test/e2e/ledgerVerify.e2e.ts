@@ -1,7 +1,8 @@
 /**
  * Issue 9 items 5 and 8 end to end: in a real VS Code, the ledger runs in its worker thread
- * (dist/ledgerWorker.js from the VSIX), "Verify Ledger Integrity" checks the files on disk, and a
- * row edited in ledger.sqlite while VS Code is open is reported with the column that changed.
+ * (dist/ledgerWorker.js from the VSIX), "Verify Ledger Integrity" checks the files on disk in a
+ * child process of its own (the same bundle, forked), and a row edited in ledger.sqlite while
+ * VS Code is open is reported with the column that changed.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ describe('Verify Ledger Integrity in VS Code', () => {
     await session?.dispose();
   });
 
-  it('verifies the ledger in its worker thread', async () => {
+  it('verifies the ledger off the extension host (worker thread, verification process)', async () => {
     const { workbench } = session;
     // The extension has activated once its status bar item is there.
     await workbench.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
