@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startSimulator, type Simulator } from '../simulator';
+import { simulatorClient } from './helpers/simulatorClient';
 import { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { openLedger, type LocalLedger as Ledger } from '../../src/ledger';
@@ -56,13 +57,7 @@ describe('audited chat against the simulator', () => {
   before(async () => {
     sim = await startSimulator({ generationDelayMs: 150, streamChunkDelayMs: 2 });
     transport = undiciTransport();
-    client = new OpenRouterClient({
-      baseUrl: sim.baseUrl,
-      transport,
-      timeoutMs: 3_000,
-      getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey),
-      retry: { maxAttempts: 1 },
-    });
+    client = simulatorClient(sim, transport, { timeoutMs: 3_000 });
   });
 
   beforeEach(async () => {

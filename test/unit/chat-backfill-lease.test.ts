@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../simulator';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import { simulatorClient } from './helpers/simulatorClient';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import type { LocalLedger as Ledger } from '../../src/ledger';
 import { runAuditedStream, type AuditContext } from '../../src/chat/auditedCall';
@@ -29,10 +30,7 @@ describe('backfill behind the poll lease', () => {
   before(async () => {
     sim = await startSimulator({ generationDelayMs: 0, streamChunkDelayMs: 1 });
     transport = undiciTransport();
-    client = new OpenRouterClient({
-      baseUrl: sim.baseUrl, transport, timeoutMs: 3_000, retry: { maxAttempts: 1 },
-      getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey),
-    });
+    client = simulatorClient(sim, transport, { timeoutMs: 3_000 });
   });
 
   after(async () => {

@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startSimulator, type Simulator } from '../simulator';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import { simulatorClient } from './helpers/simulatorClient';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { decodeRecords } from '../../src/ledger/journal';
 import type { StoredGeneration } from '../../src/ledger/types';
@@ -58,10 +59,7 @@ describe('calls interrupted by the window', () => {
   before(async () => {
     sim = await startSimulator({ generationDelayMs: 200, streamChunkDelayMs: 100 });
     transport = undiciTransport();
-    client = new OpenRouterClient({
-      baseUrl: sim.baseUrl, transport, timeoutMs: 30_000, retry: { maxAttempts: 1 },
-      getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey),
-    });
+    client = simulatorClient(sim, transport, { timeoutMs: 30_000 });
   });
 
   after(async () => {

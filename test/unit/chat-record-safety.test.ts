@@ -6,7 +6,8 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../simulator';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import { simulatorClient } from './helpers/simulatorClient';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import type { Ledger } from '../../src/ledger';
 import type { GenerationInput } from '../../src/ledger/types';
@@ -31,10 +32,7 @@ describe('recording a billed call safely', () => {
   before(async () => {
     sim = await startSimulator({ generationDelayMs: 50, streamChunkDelayMs: 20 });
     transport = undiciTransport();
-    client = new OpenRouterClient({
-      baseUrl: sim.baseUrl, transport, timeoutMs: 5_000, retry: { maxAttempts: 1 },
-      getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey),
-    });
+    client = simulatorClient(sim, transport, { timeoutMs: 5_000 });
   });
   beforeEach(() => sim.clearFaults());
   after(async () => {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { readGeneration } from '../../src/openrouter/normalize';
 import type { LocalLedger } from '../../src/ledger';
@@ -18,6 +18,7 @@ import { fetchGeneration } from '../../src/lookup/fetchGeneration';
 import { embeddedTime, openRouterLogsUrl, parseGenerationId } from '../../src/lookup/generationId';
 import { mdText } from '../../src/lookup/markdownText';
 import { startSimulator, type Simulator } from '../simulator';
+import { simulatorClient } from './helpers/simulatorClient';
 import { open, tempDir } from './helpers/ledgerFixtures';
 
 // markdown-it ships with @vscode/vsce; no types are installed for it.
@@ -34,7 +35,7 @@ let client: OpenRouterClient;
 before(async () => {
   sim = await startSimulator({ generationDelayMs: 1_200, streamChunkDelayMs: 1 });
   transport = undiciTransport();
-  client = new OpenRouterClient({ baseUrl: sim.baseUrl, getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey), transport, retry: { maxAttempts: 1 } });
+  client = simulatorClient(sim, transport);
 });
 
 after(async () => {

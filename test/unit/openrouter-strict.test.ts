@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startSimulator, type Simulator } from '../simulator';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import { simulatorClient } from './helpers/simulatorClient';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { isOpenRouterError, type OpenRouterError } from '../../src/openrouter/errors';
 import { openLedger } from '../../src/ledger';
@@ -62,10 +63,7 @@ describe('a strict simulator and a client that reads it right', () => {
   before(async () => {
     sim = await startSimulator({ generationDelayMs: 100, streamChunkDelayMs: 2, now: () => new Date(clock) });
     transport = undiciTransport();
-    client = new OpenRouterClient({
-      baseUrl: sim.baseUrl, transport, timeoutMs: 3_000, retry: { maxAttempts: 1 },
-      getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey),
-    });
+    client = simulatorClient(sim, transport, { timeoutMs: 3_000 });
   });
 
   beforeEach(async () => {

@@ -10,13 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import type { LocalLedger } from '../../src/ledger';
 import { keyHash } from '../../src/keys/keyHash';
 import { maskKey } from '../../src/keys/mask';
-import { OpenRouterClient } from '../../src/openrouter/client';
+import type { OpenRouterClient } from '../../src/openrouter/client';
 import { undiciTransport, type ClosableTransport } from '../../src/openrouter/transport';
 import { activityWindow, syncActivity } from '../../src/reconcile/activitySync';
 import { compareSpend, differingDays, reconcile } from '../../src/reconcile/reconcile';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { buildReconcileReport } from '../../src/reconcile/report';
 import { startSimulator, type Simulator } from '../simulator';
+import { simulatorClient } from './helpers/simulatorClient';
 import { collectingLogger, open, tempDir } from './helpers/ledgerFixtures';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -30,7 +31,7 @@ let cleanup: () => void;
 before(async () => {
   sim = await startSimulator({ generationDelayMs: 0, streamChunkDelayMs: 1, now: () => clock });
   transport = undiciTransport();
-  client = new OpenRouterClient({ baseUrl: sim.baseUrl, getKey: async (kind) => (kind === 'inference' ? sim.inferenceKey : sim.managementKey), transport, retry: { maxAttempts: 1 } });
+  client = simulatorClient(sim, transport);
   const tmp = tempDir('reconcile-');
   cleanup = tmp.cleanup;
   ledger = await open(tmp.dir);
