@@ -33,9 +33,7 @@ describe('a window reloaded mid-answer', () => {
       secrets: [simulator.inferenceKey, simulator.managementKey],
     });
     const { workbench } = session;
-    await workbench.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
-    await workbench.runCommand('OpenRouter: Set API Key');
-    await workbench.fillInputBox(simulator.inferenceKey, { password: true });
+    await workbench.enterKeys({ api: simulator.inferenceKey });
     await workbench.waitForStatusBarItem('openrouterLedger.credits', (s) => /\$/.test(s.text), 30_000);
   });
 

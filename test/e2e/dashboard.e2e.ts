@@ -137,11 +137,7 @@ describe('spend dashboard and cost view in VS Code', () => {
       prepare: (dirs) => importBulkLedger(dirs.globalStorage, bulkEnd),
     });
     const { workbench } = session;
-    await workbench.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
-    await workbench.runCommand('OpenRouter: Set API Key');
-    await workbench.fillInputBox(simulator.inferenceKey, { password: true });
-    await workbench.runCommand('OpenRouter: Set Management Key');
-    await workbench.fillInputBox(simulator.managementKey, { password: true });
+    await workbench.enterKeys({ api: simulator.inferenceKey, management: simulator.managementKey });
     await workbench.waitForStatusBarItem('openrouterLedger.credits', (s) => /\$25\.00/.test(s.text), 30_000);
   });
 

@@ -45,11 +45,7 @@ describe('workspace settings cannot act on money or history', () => {
 
   it('keeps the user’s thresholds and endpoint although the workspace sets others', async () => {
     const { workbench } = session;
-    await workbench.statusBarItem(CREDIT_ITEM).waitFor({ state: 'visible', timeout: 60_000 });
-    await workbench.runCommand('OpenRouter: Set API Key');
-    await workbench.fillInputBox(simulator.inferenceKey, { password: true });
-    await workbench.runCommand('OpenRouter: Set Management Key');
-    await workbench.fillInputBox(simulator.managementKey, { password: true });
+    await workbench.enterKeys({ api: simulator.inferenceKey, management: simulator.managementKey });
 
     const item = await workbench.waitForStatusBarItem(CREDIT_ITEM, (s) => s.text.includes('$25.00'), 30_000);
     await session.screenshot('workspace-thresholds-ignored');

@@ -53,11 +53,7 @@ describe('OpenRouter sidebar in VS Code', () => {
       secrets: [simulator.inferenceKey, simulator.managementKey, ci.key, intern.key],
     });
     const { workbench } = session;
-    await workbench.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
-    await workbench.runCommand('OpenRouter: Set API Key');
-    await workbench.fillInputBox(simulator.inferenceKey, { password: true });
-    await workbench.runCommand('OpenRouter: Set Management Key');
-    await workbench.fillInputBox(simulator.managementKey, { password: true });
+    await workbench.enterKeys({ api: simulator.inferenceKey, management: simulator.managementKey });
     await workbench.waitForStatusBarItem('openrouterLedger.credits', (s) => /\$/.test(s.text), 30_000);
   });
 

@@ -96,6 +96,19 @@ export class Workbench {
     if (options.submit !== false) await this.acceptInputBox();
   }
 
+  /**
+   * Enters the keys as a user does, once the extension has activated (its credit item shows):
+   * "Set API Key", then "Set Management Key" when one is given, each into its password box.
+   */
+  async enterKeys(keys: { api: string; management?: string }): Promise<void> {
+    await this.statusBarItem('openrouterLedger.credits').waitFor({ state: 'visible', timeout: 60_000 });
+    await this.runCommand('OpenRouter: Set API Key');
+    await this.fillInputBox(keys.api, { password: true });
+    if (keys.management === undefined) return;
+    await this.runCommand('OpenRouter: Set Management Key');
+    await this.fillInputBox(keys.management, { password: true });
+  }
+
   /** Presses Enter in the open input box and waits for it to close. */
   async acceptInputBox(): Promise<void> {
     await this.page.keyboard.press('Enter');
