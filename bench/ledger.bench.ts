@@ -18,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { openLedger, type LocalLedger } from '../src/ledger';
 import { LedgerDb } from '../src/ledger/apply';
 import { appendChainEntry, chainHead, ChainKind, type RawHead } from '../src/ledger/chain';
-import { GENERATION_COLUMNS, newUid, rowHash, rowValues } from '../src/ledger/normalize';
+import { newUid, rowHash, rowValues } from '../src/ledger/normalize';
+import { PACKED_COLUMNS, PACKED_TABLE, RowPacker } from '../src/ledger/packedRows';
 import { rebuildRollups } from '../src/ledger/rollups';
 import { migrate } from '../src/ledger/schema';
 import { writeHead, writeSnapshot } from '../src/ledger/snapshot';
@@ -67,13 +68,14 @@ async function build(dir: string, size: number, end: number): Promise<{ ms: numb
   const ldb = new LedgerDb(new SQL.Database());
   migrate(ldb.db);
   ldb.transaction(() => {
-    const insert = ldb.stmt(`INSERT INTO generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')})`);
+    const insert = ldb.stmt(`INSERT INTO ${PACKED_TABLE} (${PACKED_COLUMNS.join(', ')}) VALUES (${PACKED_COLUMNS.map(() => '?').join(', ')})`);
+    const packer = new RowPacker(ldb.stmt);
     let head: RawHead = null;
     for (let i = 0; i < size; i++) {
       const row = synthetic(i, size, end);
       const values = rowValues(row);
-      insert.run(values);
-      head = appendChainEntry(ldb.stmt, head, ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
+      insert.run(packer.pack(values));
+      head = appendChainEntry(ldb.stmt, head, ChainKind.insert, row.uid, Date.parse(row.ts), rowHash(values));
     }
     rebuildRollups(ldb.db);
   });

@@ -19,7 +19,8 @@ import { readJournalFrom, readLinesFrom, type JournalRecord } from '../ledger/jo
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator } from '../ledger/latency';
 import { GENERATION_COLUMNS, rowFromStored } from '../ledger/normalize';
 import type { ModelStats } from '../ledger/queries';
-import { calendarPieces, emptyTotals, finish, isUncosted, iso, UNCOSTED_INDEX, type Totals } from '../ledger/queryParts';
+import { calendarPieces, emptyTotals, finish, isUncosted, iso, msBound, UNCOSTED_INDEX, type Totals } from '../ledger/queryParts';
+import { PACKED_COLUMNS, PACKED_TABLE, unpackValues } from '../ledger/packedRows';
 import { modelKey, RollupDelta, type RollupSource } from '../ledger/rollups';
 import { SCHEMA_VERSION } from '../ledger/schema';
 import { HEAD_FILE, readHead, SNAPSHOT_FILE } from '../ledger/snapshot';
@@ -188,10 +189,15 @@ async function answer(dir: string, file: SqliteFile, snapshotPath: string, range
   if (firstRow(file, 'deferred_updates')) return { fallback: 'updates are waiting for their rows' };
   const month = file.entry('roll_month_model');
   const day = file.entry('roll_day_model');
-  const generations = file.entry('generations');
-  if (!month || !declares(month.sql, MONTH_COLUMNS) || !day || !declares(day.sql, ['day', ...MONTH_COLUMNS.slice(1)]) || !generations || !declares(generations.sql, ['id', ...GENERATION_COLUMNS])) {
+  const generations = file.entry(PACKED_TABLE);
+  const strings = file.entry('strings');
+  if (!month || !declares(month.sql, MONTH_COLUMNS) || !day || !declares(day.sql, ['day', ...MONTH_COLUMNS.slice(1)]) || !generations || !declares(generations.sql, ['id', ...PACKED_COLUMNS])
+    || !strings || !declares(strings.sql, ['id', 'value'])) {
     return { fallback: 'the ledger tables have an unexpected layout' };
   }
+  const text = new Map<number, string>();
+  for (const { rowid, values } of file.scanTable(strings.rootPage)) if (typeof values[1] === 'string') text.set(rowid, values[1]);
+  const rowOf = (v: Value[]) => rowFromStored(unpackValues(v.slice(1), (id) => text.get(id)));
 
   const stateEntry = file.entry('journal_state');
   const positions = new Map<string, { seq: number; offset: number; closed: boolean }>();
@@ -201,7 +207,7 @@ async function answer(dir: string, file: SqliteFile, snapshotPath: string, range
   const tail = await journalTail(dir, positions);
   if ('fallback' in tail) return tail;
 
-  const rows = new TailRows(rowLookup(file, generations.rootPage));
+  const rows = new TailRows(rowLookup(file, generations.rootPage, rowOf));
   for (const { records } of tail.records) {
     for (const { op } of records) {
       if (op.k === 'gen') op.rows.forEach((r) => rows.insert(r));
@@ -247,10 +253,10 @@ async function answer(dir: string, file: SqliteFile, snapshotPath: string, range
   if (!tsIndex) return { fallback: 'the generations table lacks its ts index' };
   // As byModel: few latencies in the range are all read, for exact percentiles.
   let exact: Map<string, number[]> | undefined;
-  if (percentiles && latencies <= EXACT_PERCENTILE_LIMIT) exact = exactLatencies(file, generations.rootPage, tsIndex.rootPage, range, rows);
+  if (percentiles && latencies <= EXACT_PERCENTILE_LIMIT) exact = exactLatencies(file, generations.rootPage, tsIndex.rootPage, range, rows, rowOf);
   // Every row without a cost is in the partial index when the file has it; else every row of the range is read.
   const uncostedIndex = file.entry(UNCOSTED_INDEX) ?? tsIndex;
-  const uncosted = countRows(file, generations.rootPage, uncostedIndex.rootPage, range, rows, isUncosted);
+  const uncosted = countRows(file, generations.rootPage, uncostedIndex.rootPage, range, rows, rowOf, isUncosted);
 
   const all = [...models.entries()].map(([model, e]) => ({ model, t: finish(e.t), lat: e.lat }));
   const cost = all.reduce((s, m) => s + m.t.cost, 0);
@@ -267,7 +273,7 @@ async function answer(dir: string, file: SqliteFile, snapshotPath: string, range
 }
 
 /** Latencies of successful requests in the range per model: snapshot rows through the `ts` index, as the tail left them, plus the tail's new rows. */
-function exactLatencies(file: SqliteFile, root: number, tsRoot: number, range: ResolvedRange, rows: TailRows): Map<string, number[]> {
+function exactLatencies(file: SqliteFile, root: number, tsRoot: number, range: ResolvedRange, rows: TailRows, rowOf: RowReader): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const take = (row: StoredGeneration) => {
     if (row.status !== 'success' || row.latency_ms === null) return;
@@ -277,8 +283,8 @@ function exactLatencies(file: SqliteFile, root: number, tsRoot: number, range: R
     out.set(model, list);
   };
   const [from, to] = [iso(range.from), iso(range.to)];
-  for (const [ts, rowid] of file.scanIndexFrom(tsRoot, from)) {
-    if (typeof ts !== 'string' || ts >= to) break;
+  for (const [ts, rowid] of file.scanIndexFrom(tsRoot, msBound(range.from))) {
+    if (typeof ts !== 'number' || ts >= msBound(range.to)) break;
     const v = file.findRow(root, Number(rowid));
     if (!v) throw new SqliteFormatError(`the ts index points at a missing row ${String(rowid)}`);
     const stored = rowOf(v);
@@ -293,11 +299,11 @@ function exactLatencies(file: SqliteFile, root: number, tsRoot: number, range: R
  * rows come through `indexRoot`, an index on `ts` holding at least every row `keep` accepts (the
  * `ts` index itself: O(rows in the range)); rows the tail added or changed are judged as they are now.
  */
-function countRows(file: SqliteFile, root: number, indexRoot: number, range: ResolvedRange, rows: TailRows, keep: (row: StoredGeneration) => boolean): number {
+function countRows(file: SqliteFile, root: number, indexRoot: number, range: ResolvedRange, rows: TailRows, rowOf: RowReader, keep: (row: StoredGeneration) => boolean): number {
   let n = 0;
   const [from, to] = [iso(range.from), iso(range.to)];
-  for (const [ts, rowid] of file.scanIndexFrom(indexRoot, from)) {
-    if (typeof ts !== 'string' || ts >= to) break;
+  for (const [ts, rowid] of file.scanIndexFrom(indexRoot, msBound(range.from))) {
+    if (typeof ts !== 'number' || ts >= msBound(range.to)) break;
     const v = file.findRow(root, Number(rowid));
     if (!v) throw new SqliteFormatError(`an index on ts points at a missing row ${String(rowid)}`);
     const stored = rowOf(v);
@@ -318,17 +324,15 @@ function addTotals(t: Totals, v: number[]): void {
   t.cost += v[6];
 }
 
-/** A `generations` record: column 0 is the rowid alias `id` (stored as NULL), the ledger's columns follow in order (money in nano-dollars). */
-function rowOf(v: Value[]): StoredGeneration {
-  return rowFromStored(v.slice(1));
-}
+/** A `generations_packed` record (column 0 is the rowid alias `id`, stored as NULL) as the row the view shows. */
+type RowReader = (v: Value[]) => StoredGeneration;
 
-/** Finds a `generations` row by uid, else generation id, through the UNIQUE indexes. */
-function rowLookup(file: SqliteFile, root: number): (uid: string | null, gid: string | null) => StoredGeneration | undefined {
-  const indexes = file.schema().filter((e) => e.type === 'index' && e.tableName === 'generations' && e.name.startsWith('sqlite_autoindex_generations_'));
+/** Finds a row by uid, else generation id, through the UNIQUE indexes. */
+function rowLookup(file: SqliteFile, root: number, rowOf: RowReader): (uid: string | null, gid: string | null) => StoredGeneration | undefined {
+  const indexes = file.schema().filter((e) => e.type === 'index' && e.tableName === PACKED_TABLE && e.name.startsWith(`sqlite_autoindex_${PACKED_TABLE}_`));
   const uidIndex = indexes.find((e) => e.name.endsWith('_1'));
   const gidIndex = indexes.find((e) => e.name.endsWith('_2'));
-  if (!uidIndex || !gidIndex) throw new SqliteFormatError('the generations table lacks its unique indexes');
+  if (!uidIndex || !gidIndex) throw new SqliteFormatError(`${PACKED_TABLE} lacks its unique indexes`);
   const read = (rowid: number | undefined) => {
     if (rowid === undefined) return undefined;
     const v = file.findRow(root, rowid);

@@ -133,18 +133,18 @@ export class SqliteFile {
     }
   }
 
-  /** Index entries whose first column is ≥ `key` (text), in key order; stop iterating when past the range. */
-  *scanIndexFrom(root: number, key: string): Generator<Value[]> {
-    yield* this.seek(root, Buffer.from(key, 'utf8'));
+  /** Index entries whose first column is ≥ `key` (text, or a number: integers sort before text), in key order; stop iterating when past the range. */
+  *scanIndexFrom(root: number, key: string | number): Generator<Value[]> {
+    yield* this.seek(root, typeof key === 'number' ? key : Buffer.from(key, 'utf8'));
   }
 
-  private *seek(n: number, wanted: Buffer): Generator<Value[]> {
+  private *seek(n: number, wanted: Buffer | number): Generator<Value[]> {
     const buf = this.page(n);
     const cells = this.cellOffsets(buf, 0);
     if (buf[0] === LEAF_INDEX) {
       for (const c of cells) {
         const v = this.indexCell(buf, c, false);
-        if (compareText(wanted, v[0]) <= 0) yield v;
+        if (compareKey(wanted, v[0]) <= 0) yield v;
       }
       return;
     }
@@ -154,7 +154,7 @@ export class SqliteFile {
       const v = this.indexCell(buf, c, true);
       if (!started) {
         // Every entry left of a cell sorts before it: skip the subtrees wholly below the key.
-        if (compareText(wanted, v[0]) > 0) continue;
+        if (compareKey(wanted, v[0]) > 0) continue;
         started = true;
         yield* this.seek(buf.readUInt32BE(c), wanted);
       } else {
@@ -205,7 +205,7 @@ export class SqliteFile {
       let next = interior ? buf.readUInt32BE(8) : 0;
       for (const c of this.cellOffsets(buf, 0)) {
         const values = this.indexCell(buf, c, interior);
-        const order = compareText(wanted, values[0]);
+        const order = compareKey(wanted, values[0]);
         if (order === 0) return Number(values[values.length - 1]);
         if (order < 0) {
           next = interior ? buf.readUInt32BE(c) : 0;
@@ -314,8 +314,11 @@ function decodeRecord(payload: Buffer): Value[] {
 }
 
 /** SQLite's BINARY collation against an index key (NULL and numbers sort before text). */
-function compareText(wanted: Buffer, stored: Value): number {
-  if (stored === null || typeof stored === 'number') return 1;
+/** SQLite's order of index keys (BINARY collation): NULL, then numbers, then text, then blobs. */
+function compareKey(wanted: Buffer | number, stored: Value): number {
+  if (stored === null) return 1;
+  if (typeof wanted === 'number') return typeof stored === 'number' ? wanted - stored : -1;
+  if (typeof stored === 'number') return 1;
   if (typeof stored !== 'string') return -1;
   return Buffer.compare(wanted, Buffer.from(stored, 'utf8'));
 }

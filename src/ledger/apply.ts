@@ -5,16 +5,17 @@
 import type { ModelInfo } from '../openrouter/types';
 import { appendChainEntry, ChainKind, readRawHead, type RawHead } from './chain';
 import { GENERATION_COLUMNS, rowFromStored, rowHash, rowValues, toNanos } from './normalize';
+import { PACKED_COLUMNS, PACKED_TABLE, RowPacker } from './packedRows';
 import type { DeleteScope, LedgerOp } from './ops';
 import { DAY_MS, HOUR_MS, readRollupSources, RollupDelta, SLOT_MS, subtractDaysFromMonths, writeRollupDelta } from './rollups';
 import type { Database, SqlValue, Statement } from './sqljs';
 import type { ActivityRecord, CreditSnapshot, StoredGeneration } from './types';
 
-const INSERT_GENERATION = `INSERT INTO generations (${GENERATION_COLUMNS.join(', ')})
-  VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+const INSERT_GENERATION = `INSERT INTO ${PACKED_TABLE} (${PACKED_COLUMNS.join(', ')})
+  VALUES (${PACKED_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 const SELECT_BY_UID = `SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE uid = ?`;
 const SELECT_BY_GID = `SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE generation_id = ?`;
-const UPDATE_GENERATION = `UPDATE generations SET ${GENERATION_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE uid = ?`;
+const UPDATE_GENERATION = `UPDATE ${PACKED_TABLE} SET ${PACKED_COLUMNS.slice(1).map((c) => `${c} = ?`).join(', ')} WHERE uid = ?`;
 const UPSERT_ACTIVITY = `INSERT INTO activity_daily (date, model, model_permaslug, endpoint_id, provider_name, usage,
   byok_usage_inference, requests, prompt_tokens, completion_tokens, reasoning_tokens, workspace_id, key_hash, updated_at)
   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -48,6 +49,7 @@ export class LedgerDb {
   private head: RawHead | undefined;
   private deferred: number | undefined;
   private readonly histograms = new Map<string, Uint32Array>();
+  private readonly packer: RowPacker;
   /**
    * Requests deleted (retention, "delete before") since this database was loaded or last saved:
    * the only reason a new snapshot may hold fewer rows than the one it replaces.
@@ -56,6 +58,7 @@ export class LedgerDb {
 
   constructor(readonly db: Database) {
     db.exec(PRAGMAS);
+    this.packer = new RowPacker(this.stmt);
   }
 
   readonly stmt = (sql: string): Statement => {
@@ -96,10 +99,11 @@ export class LedgerDb {
     this.head = undefined;
     this.deferred = undefined;
     this.histograms.clear();
+    this.packer.clear();
   }
 
-  private appendChain(kind: Parameters<typeof appendChainEntry>[2], uid: string | null, gid: string | null, tsMs: number | null, hash: Uint8Array | null): void {
-    this.head = appendChainEntry(this.stmt, this.head === undefined ? readRawHead(this.stmt) : this.head, kind, uid, gid, tsMs, hash);
+  private appendChain(kind: Parameters<typeof appendChainEntry>[2], uid: string | null, tsMs: number | null, hash: Uint8Array | null): void {
+    this.head = appendChainEntry(this.stmt, this.head === undefined ? readRawHead(this.stmt) : this.head, kind, uid, tsMs, hash);
   }
 
   /** Runs a read query through the cache and returns all rows. */
@@ -165,11 +169,11 @@ export class LedgerDb {
     const insert = this.stmt(INSERT_GENERATION);
     for (const row of rows) {
       const values = rowValues(row);
-      insert.run(values);
+      insert.run(this.packer.pack(values));
       if (this.db.getRowsModified() !== 1) continue;
       inserted.push(row);
       if (owner !== undefined && row.status === 'pending') this.stmt(INSERT_OWNER).run([row.uid, owner]);
-      this.appendChain(ChainKind.insert, row.uid, row.generation_id, Date.parse(row.ts), rowHash(values));
+      this.appendChain(ChainKind.insert, row.uid, Date.parse(row.ts), rowHash(values));
       delta.add(row, 1);
     }
     if (!delta.isEmpty) writeRollupDelta(this.stmt, delta, this.histograms);
@@ -221,9 +225,9 @@ export class LedgerDb {
     }
     const values = rowValues(after);
     if (values.every((v, i) => v === rowValues(before)[i])) return false;
-    this.stmt(UPDATE_GENERATION).run([...values.slice(1), after.uid]);
+    this.stmt(UPDATE_GENERATION).run([...this.packer.pack(values).slice(1), after.uid]);
     if (before.status === 'pending' && after.status !== 'pending') this.stmt(DROP_OWNER).run([after.uid]);
-    this.appendChain(ChainKind.update, after.uid, after.generation_id, Date.parse(after.ts), rowHash(values));
+    this.appendChain(ChainKind.update, after.uid, Date.parse(after.ts), rowHash(values));
     const delta = new RollupDelta();
     delta.add(before, -1);
     delta.add(after, 1);
@@ -240,7 +244,7 @@ export class LedgerDb {
     const cutoff = Date.parse(beforeIso);
     const dayStart = Math.floor(cutoff / DAY_MS) * DAY_MS;
     const delta = new RollupDelta();
-    readRollupSources(this.db, 'WHERE ts >= ? AND ts < ?', [new Date(dayStart).toISOString(), beforeIso], (row) => delta.add(row, -1));
+    readRollupSources(this.db, 'WHERE ts_ms >= ? AND ts_ms < ?', [dayStart, cutoff], (row) => delta.add(row, -1));
     this.histograms.clear();
     writeRollupDelta(this.stmt, delta, this.histograms);
     this.histograms.clear();
@@ -251,13 +255,13 @@ export class LedgerDb {
     this.db.run('DELETE FROM roll_day_model WHERE day < ?', [cutoffDay]);
     this.db.run('DELETE FROM roll_month_model WHERE month < ?', [cutoffDay.slice(0, 7)]);
     this.db.run('DELETE FROM roll_day_dim WHERE day < ?', [cutoffDay]);
-    this.db.run('DELETE FROM generations WHERE ts < ?', [beforeIso]);
+    this.db.run(`DELETE FROM ${PACKED_TABLE} WHERE ts_ms < ?`, [cutoff]);
     const deleted = this.db.getRowsModified();
     this.deletedSinceSnapshot += deleted;
     this.db.run('DELETE FROM pending_owner WHERE uid NOT IN (SELECT uid FROM generations)');
     this.db.run('DELETE FROM credit_snapshots WHERE ts < ?', [beforeIso]);
     if (scope === 'all') this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
-    this.appendChain(ChainKind.deleteBefore, null, null, cutoff, null);
+    this.appendChain(ChainKind.deleteBefore, null, cutoff, null);
     return deleted;
   }
 

@@ -5,7 +5,7 @@
  * index) otherwise; sessions and tags come from `roll_day_dim` (LedgerQueries.dimension).
  */
 import { nanosToUsd } from './normalize';
-import { iso, MODEL, num, type Row } from './queryParts';
+import { MODEL, num, type Row } from './queryParts';
 import { DAY_MS } from './rollups';
 import { daysBetween, nextDay, startOfLocalDay, type OffsetAt, type ResolvedRange } from './timeZone';
 
@@ -39,7 +39,7 @@ export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): Mo
       wholeUtcDays.push(day);
       continue;
     }
-    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(start), iso(end)])) {
+    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1`, [start, end])) {
       out.push({ day, model: v[0] as string, requests: num(v[1]), cost: nanosToUsd(num(v[2])) });
     }
   }

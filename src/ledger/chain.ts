@@ -53,6 +53,8 @@ export interface VerifyChainOptions {
   signal?: AbortSignal;
   /** Explains an altered row: returns the columns that differ from the row as recorded, if known. */
   explainAltered?: (uid: string, found: readonly unknown[], recordedHash: string) => IntegrityProblem['columns'];
+  /** The generation id of a row missing from the database, if known elsewhere (chain entries do not hold it). */
+  removedGenerationId?: (uid: string) => string | null | undefined;
 }
 
 /** Steps between yields to the event loop (so a cancel or another request is handled meanwhile). */
@@ -68,10 +70,23 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 const toHex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
 
-export function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, gid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
+/**
+ * An entry's hash: the previous entry's hash and this entry's fields. The row's generation id is
+ * part of the row hash; entries of schema ≤ 5 also held it themselves (`entryHashV5`).
+ */
+export function entryHash(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
+  return digest(prev, [seq, kind, uid, ts, toHex(row)]);
+}
+
+/** The hash of an entry as schemas 1–5 computed it (their migrations re-link the chain). */
+export function entryHashV5(prev: Uint8Array | null, seq: number, kind: number, uid: string | null, gid: string | null, ts: number | null, row: Uint8Array | null): Uint8Array {
+  return digest(prev, [seq, kind, uid, gid, ts, toHex(row)]);
+}
+
+function digest(prev: Uint8Array | null, fields: unknown[]): Uint8Array {
   const h = createHash('sha256');
   if (prev) h.update(prev);
-  h.update(JSON.stringify([seq, kind, uid, gid, ts, toHex(row)]));
+  h.update(JSON.stringify(fields));
   return h.digest().subarray(0, 16);
 }
 
@@ -88,7 +103,7 @@ export function alteredDetail(columns: IntegrityProblem['columns']): string {
 export type RawHead = { seq: number; hash: Uint8Array } | null;
 
 const HEAD_SQL = 'SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1';
-const APPEND_SQL = 'INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)';
+const APPEND_SQL = 'INSERT INTO chain (seq, kind, uid, ts, row_hash, hash) VALUES (?,?,?,?,?,?)';
 
 export function readRawHead(stmt: StatementSource): RawHead {
   const head = stmt(HEAD_SQL);
@@ -107,13 +122,12 @@ export function appendChainEntry(
   head: RawHead,
   kind: ChainKindValue,
   uid: string | null,
-  generationId: string | null,
   tsMs: number | null,
   hashOfRow: Uint8Array | null,
 ): RawHead {
   const seq = (head?.seq ?? 0) + 1;
-  const hash = entryHash(head?.hash ?? null, seq, kind, uid, generationId, tsMs, hashOfRow);
-  stmt(APPEND_SQL).run([seq, kind, uid, generationId, tsMs, hashOfRow, hash]);
+  const hash = entryHash(head?.hash ?? null, seq, kind, uid, tsMs, hashOfRow);
+  stmt(APPEND_SQL).run([seq, kind, uid, tsMs, hashOfRow, hash]);
   return { seq, hash };
 }
 
@@ -126,7 +140,6 @@ interface Expected {
   hash: string;
   ts: number;
   seq: number;
-  gid: string | null;
 }
 
 /**
@@ -153,23 +166,23 @@ export async function verifyChain(db: Database, anchor: ChainHead | null, option
   let prevHash: Uint8Array | null = null;
   let entries = 0;
   let anchorSeen = false;
-  const chain = db.prepare('SELECT seq, kind, uid, generation_id, ts, row_hash, hash FROM chain ORDER BY seq');
+  const chain = db.prepare('SELECT seq, kind, uid, ts, row_hash, hash FROM chain ORDER BY seq');
   try {
     while (chain.step()) {
       await tick();
       entries++;
-      const [seq, kind, uid, gid, ts, row, hash] = chain.get() as [number, number, string | null, string | null, number | null, Uint8Array | null, Uint8Array];
+      const [seq, kind, uid, ts, row, hash] = chain.get() as [number, number, string | null, number | null, Uint8Array | null, Uint8Array];
       if (seq !== prevSeq + 1) {
         problems.push({ kind: 'chain', seq, detail: `chain entries ${prevSeq + 1}–${seq - 1} are missing` });
-      } else if (toHex(entryHash(prevHash, seq, kind, uid, gid, ts, row)) !== toHex(hash)) {
-        problems.push({ kind: 'chain', seq, uid: uid ?? undefined, generationId: gid, detail: `chain entry ${seq} was altered` });
+      } else if (toHex(entryHash(prevHash, seq, kind, uid, ts, row)) !== toHex(hash)) {
+        problems.push({ kind: 'chain', seq, uid: uid ?? undefined, detail: `chain entry ${seq} was altered` });
       }
       if (anchor && seq === anchor.seq) {
         anchorSeen = true;
         if (toHex(hash) !== anchor.hash) problems.push({ kind: 'chain', seq, detail: `chain entry ${seq} differs from the head recorded at the last save` });
       }
       if (kind === 3 && ts !== null) deletions.push({ seq, cutoff: ts });
-      else if (uid !== null && row !== null && ts !== null) expected.set(uid, { hash: toHex(row) as string, ts, seq, gid });
+      else if (uid !== null && row !== null && ts !== null) expected.set(uid, { hash: toHex(row) as string, ts, seq });
       prevSeq = seq;
       prevHash = hash;
     }
@@ -218,7 +231,7 @@ export async function verifyChain(db: Database, anchor: ChainHead | null, option
     read.free();
   }
   for (const [uid, e] of expected) {
-    if (!deletedLater(e)) problems.push({ kind: 'removed', uid, generationId: e.gid, seq: e.seq, detail: 'row recorded in the chain is missing' });
+    if (!deletedLater(e)) problems.push({ kind: 'removed', uid, generationId: options.removedGenerationId?.(uid) ?? undefined, seq: e.seq, detail: 'row recorded in the chain is missing' });
   }
   onProgress?.(total, total);
   const head = prevHash ? { seq: prevSeq, hash: toHex(prevHash) as string } : null;

@@ -20,7 +20,7 @@ import { LedgerDb } from './apply';
 import { alteredDetail, verifyChain, type IntegrityProblem, type IntegrityReport, type VerifyChainOptions } from './chain';
 import { JournalFollower } from './follow';
 import { GENERATION_COLUMNS, rowFromStored, rowHash } from './normalize';
-import { anchorAfterRehash } from './migrateV5';
+import { anchorAfterRehash } from './chainRelink';
 import { migrate } from './schema';
 import { PREVIOUS_FILE, readHead, readSnapshotBytes, SNAPSHOT_FILE } from './snapshot';
 import type { SqlJsStatic } from './sqljs';
@@ -54,7 +54,8 @@ export async function verifyOnDisk(sql: SqlJsStatic, dir: string, options: DiskV
     try {
       // A journal compacted while it was being read is in the newer snapshot: read again.
       if (compactedMeanwhile && attempt < 2) continue;
-      return await verifyChain(ldb.db, anchor, { ...options, explainAltered: explainer(options) });
+      const removedGenerationId = options.live ? generationIdIn(options.live) : undefined;
+      return await verifyChain(ldb.db, anchor, { ...options, explainAltered: explainer(options), removedGenerationId });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       return fileProblem(`The ledger files could not be read to the end (${(err as Error).message}).`);
@@ -112,16 +113,29 @@ function explainer({ live, onAltered }: DiskVerifyOptions): VerifyChainOptions['
   };
 }
 
-/** Names the differing columns of rows a verification child process found altered, from this window's copy. */
+/**
+ * Completes what a verification child process found, from this window's copy: the differing
+ * columns of altered rows, and the generation id of removed ones.
+ */
 export function explainAlteredRows(report: IntegrityReport, altered: readonly AlteredRow[], live: LedgerDb): IntegrityReport {
   const explain = explainWith(live);
+  const removedGenerationId = generationIdIn(live);
   const byUid = new Map(altered.map((row) => [row.uid, row]));
   const problems = report.problems.map((problem) => {
+    if (problem.kind === 'removed' && problem.uid !== undefined && !problem.generationId) {
+      const generationId = removedGenerationId(problem.uid);
+      return generationId ? { ...problem, generationId } : problem;
+    }
     const row = problem.kind === 'altered' && problem.uid !== undefined ? byUid.get(problem.uid) : undefined;
     const columns = row && explain(row.uid, row.found, row.recordedHash);
     return columns?.length ? { ...problem, columns, detail: alteredDetail(columns) } : problem;
   });
   return { ...report, problems };
+}
+
+/** A row's generation id in the window's copy (a row removed from the file may still be there). */
+function generationIdIn(live: LedgerDb): (uid: string) => string | null | undefined {
+  return (uid) => live.all('SELECT generation_id FROM generations WHERE uid = ?', [uid])[0]?.[0] as string | null | undefined;
 }
 
 /** Names the differing columns when the window's copy of the row still hashes to what the chain recorded. */

@@ -13,6 +13,7 @@ import { formatUsd } from '../util/money';
 import type { LedgerDb } from './apply';
 import { COST_COLUMNS, GENERATION_COLUMNS, nanosToDecimal, nanosToUsd } from './normalize';
 import type { LedgerQueries } from './queries';
+import { msBound } from './queryParts';
 import { resolveRange, type TimeZoneSpec } from './timeZone';
 import type { TimeRange } from './types';
 
@@ -100,24 +101,22 @@ function csvLine(row: Cell[]): string {
 }
 
 /**
- * Pages through `generations` in [from, to) ordered by (ts, id). Each page starts the index
- * range at the previous page's last `ts`: with the row value `(ts, id) > (?, ?)` alone, SQLite
- * scanned the index from `from` on every page, so a 1M-row export read half a billion entries.
+ * Pages through `generations` in [from, to) (epoch ms) ordered by (ts, id). Each page starts the
+ * index range at the previous page's last `ts`: with the row value `(ts, id) > (?, ?)` alone,
+ * SQLite scanned the index from `from` on every page, so a 1M-row export read half a billion entries.
  */
-async function forEachBatch(ldb: () => LedgerDb, from: string, to: string, size: number, fn: (rows: Cell[][]) => Promise<void>): Promise<void> {
+async function forEachBatch(ldb: () => LedgerDb, from: number, to: number, size: number, fn: (rows: Cell[][]) => Promise<void>): Promise<void> {
   const cols = GENERATION_COLUMNS.join(', ');
-  const tsAt = 1 + GENERATION_COLUMNS.indexOf('ts');
-  let cursor: [string, number] = ['', 0];
+  let cursor: [number, number] = [-1, 0];
   for (;;) {
-    const lower = cursor[0] > from ? cursor[0] : from;
     const rows = ldb().all(
-      `SELECT id, ${cols} FROM generations WHERE ts >= ? AND ts < ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?`,
-      [lower, to, cursor[0], cursor[1], size],
+      `SELECT id, ts_ms, ${cols} FROM generations WHERE ts_ms >= ? AND ts_ms < ? AND (ts_ms > ? OR id > ?) ORDER BY ts_ms, id LIMIT ?`,
+      [Math.max(from, cursor[0]), to, cursor[0], cursor[1], size],
     );
     if (!rows.length) return;
     const last = rows[rows.length - 1];
-    cursor = [last[tsAt] as string, last[0] as number];
-    await fn(rows.map((r) => r.slice(1) as Cell[]));
+    cursor = [last[1] as number, last[0] as number];
+    await fn(rows.map((r) => r.slice(2) as Cell[]));
   }
 }
 
@@ -130,9 +129,8 @@ export async function exportRange(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const r = resolveRange(range);
-  const from = r.from === -Infinity ? '' : new Date(r.from).toISOString();
-  const to = r.to === Infinity ? '\uffff' : new Date(r.to).toISOString();
-  const total = ldb().all('SELECT COUNT(*) FROM generations WHERE ts >= ? AND ts < ?', [from, to])[0][0] as number;
+  const [from, to] = [msBound(r.from), msBound(r.to)];
+  const total = ldb().all('SELECT COUNT(*) FROM generations WHERE ts_ms >= ? AND ts_ms < ?', [from, to])[0][0] as number;
   const out = await Output.open(outPath);
   let done = 0;
   const progress = async (rows: number) => {

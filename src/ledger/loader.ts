@@ -17,8 +17,8 @@ import * as path from 'node:path';
 import type { Logger } from '../util/logger';
 import { LedgerDb } from './apply';
 import type { ChainHead } from './chain';
-import { anchorAfterRehash } from './migrateV5';
-import { LedgerVersionError, migrate, schemaVersion } from './schema';
+import { anchorAfterRehash } from './chainRelink';
+import { LedgerVersionError, migrate, SCHEMA_VERSION, schemaVersion } from './schema';
 import { PREVIOUS_FILE, readHead, readSnapshotBytes, setAside, SNAPSHOT_FILE, SnapshotHeaderError } from './snapshot';
 import type { SqlJsStatic } from './sqljs';
 import type { LedgerWarning } from './types';
@@ -29,6 +29,8 @@ export interface LoadedDatabase {
   anchor: ChainHead | null;
   /** Which file was used; undefined for a new database. */
   source: string | undefined;
+  /** The file was at an older schema and was migrated in memory: it should be saved (and compacted) once. */
+  migrated?: boolean;
 }
 
 /** Why the ledger could not be opened although its files may be fine; nothing was changed on disk. */
@@ -72,9 +74,9 @@ export async function loadDatabase(
       const id = snapshotIdOf(ldb);
       const unchanged = !!head && head.snapshotId === id && head.fileSize === snapshot.size && head.fileMtimeMs === snapshot.mtimeMs;
       if (!unchanged) quickCheck(ldb);
-      migrate(ldb.db);
+      const migrated = migrate(ldb.db) < SCHEMA_VERSION;
       if (name !== SNAPSHOT_FILE) logger.warn(`Loaded the previous snapshot ${name}; the journals bring it up to date.`);
-      return { ldb, anchor: anchorAfterRehash(ldb.db, head && head.snapshotId === id ? head : null), source: name };
+      return { ldb, anchor: anchorAfterRehash(ldb.db, head && head.snapshotId === id ? head : null), source: name, migrated };
     } catch (err) {
       ldb?.close();
       if (err instanceof LedgerVersionError) throw err;

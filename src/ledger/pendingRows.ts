@@ -8,6 +8,7 @@
 import type { LedgerDb } from './apply';
 import { isWriterDead } from './follow';
 import { cleanText, normalizePatch } from './normalize';
+import { code, PACKED_TABLE } from './packedRows';
 import type { GenerationPatch, StoredGeneration } from './types';
 
 /** A pending row whose owner cannot be checked is taken for interrupted after this long. */
@@ -15,13 +16,13 @@ export const PENDING_STALE_MS = 6 * 60 * 60 * 1000;
 
 export function orphanedPendingRows(ldb: LedgerDb, ownWriterId: string, now: number, staleAfterMs = PENDING_STALE_MS): { uid: string; generationId: string | null }[] {
   return ldb
-    .all(`SELECT g.uid, g.generation_id, g.ts, p.writer_id, j.closed FROM generations g
+    .all(`SELECT g.uid, g.generation_id, g.ts_ms, p.writer_id, j.closed FROM ${PACKED_TABLE} g
       LEFT JOIN pending_owner p ON p.uid = g.uid LEFT JOIN journal_state j ON j.writer_id = p.writer_id
-      WHERE g.status = 'pending'`)
-    .filter(([, , ts, writer, closed]) => {
+      WHERE g.status_code = ${code('status', 'pending')}`)
+    .filter(([, , tsMs, writer, closed]) => {
       if (writer === ownWriterId) return false;
       if (closed === 1 || (typeof writer === 'string' && isWriterDead(writer))) return true;
-      return now - Date.parse(ts as string) > staleAfterMs;
+      return typeof tsMs === 'number' && now - tsMs > staleAfterMs;
     })
     .map(([uid, gid]) => ({ uid: uid as string, generationId: gid as string | null }));
 }

@@ -10,9 +10,10 @@ import type { LedgerDb } from './apply';
 import { LATENCY_BUCKET_SQL } from './histogram';
 import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from './latency';
 import { GENERATION_COLUMNS, nanosToUsd, rowFromStored } from './normalize';
+import { code, PACKED_TABLE } from './packedRows';
 import {
   addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, iso, MODEL, num, offsetSegments, PIECE_SECONDS, pieces,
-  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, UNCOSTED_WHERE,
+  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, msBound, UNCOSTED_WHERE,
 } from './queryParts';
 import { DAY_MS, SLOT_MS } from './rollups';
 import { daysBetween, localDay, offsetFunction, resolveRange, startOfLocalDay, type OffsetAt, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
@@ -82,7 +83,7 @@ export class LedgerQueries {
     const t = emptyTotals();
     for (const piece of pieces(r, true)) {
       addCounts(t, piece.table === 'raw'
-        ? this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(piece.from), iso(piece.to)])[0]
+        ? this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0]
         : this.all(`SELECT ${ROLL_COUNTS} FROM roll_${piece.table} WHERE ${piece.table} >= ? AND ${piece.table} < ?`, [piece.lo, piece.hi])[0]);
     }
     t.uncosted = this.uncostedIn(r);
@@ -99,7 +100,7 @@ export class LedgerQueries {
 
   private uncostedIn(r: ResolvedRange, viaExtension = false): number {
     const origin = viaExtension ? `AND origin = 'extension'` : '';
-    return num(this.all(`SELECT COUNT(*) FROM generations WHERE ts >= ? AND ts < ? AND ${UNCOSTED_WHERE} ${origin}`, [iso(r.from), iso(r.to)])[0][0]);
+    return num(this.all(`SELECT COUNT(*) FROM generations WHERE ts_ms >= ? AND ts_ms < ? AND ${UNCOSTED_WHERE} ${origin}`, [msBound(r.from), msBound(r.to)])[0][0]);
   }
 
   /**
@@ -126,7 +127,7 @@ export class LedgerQueries {
       }
     }
     for (const [a, b] of raw) {
-      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS}, ${RAW_LATENCY_SUMS} FROM generations WHERE ts >= ? AND ts < ? GROUP BY 1`, [iso(a), iso(b)])) {
+      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS}, ${RAW_LATENCY_SUMS} FROM generations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1`, [msBound(a), msBound(b)])) {
         const e = entry(v[0] as string);
         addCounts(e.t, v, 1);
         e.lat.addSums(num(v[8]), num(v[9]), num(v[10]));
@@ -144,7 +145,7 @@ export class LedgerQueries {
       }
       for (const [a, b] of raw) {
         for (const [m, bucket, count] of this.all(`SELECT ${MODEL}, ${LATENCY_BUCKET_SQL}, COUNT(*) FROM generations
-            WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL GROUP BY 1, 2`, [iso(a), iso(b)])) {
+            WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL GROUP BY 1, 2`, [msBound(a), msBound(b)])) {
           entry(m as string).lat.addBucket(bucket as number, count as number);
         }
       }
@@ -163,13 +164,14 @@ export class LedgerQueries {
   /** Latencies of successful requests in [from, to), for one model (drill-down) or all. */
   private latencies(from: number, to: number, model?: string): [string, number][] {
     const sql = model === undefined
-      ? `SELECT ${MODEL}, latency_ms FROM generations WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL`
-      : `SELECT model_used, latency_ms FROM generations WHERE model_used = ? AND status = 'success' AND ts >= ? AND ts < ? AND latency_ms IS NOT NULL`;
-    const params = model === undefined ? [iso(from), iso(to)] : [model, iso(from), iso(to)];
+      ? `SELECT ${MODEL}, latency_ms FROM generations WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL`
+      : `SELECT ?1, latency_ms FROM ${PACKED_TABLE} WHERE model_used_ref = (SELECT id FROM strings WHERE value = ?1)
+          AND status_code = ${code('status', 'success')} AND ts_ms >= ?2 AND ts_ms < ?3 AND latency_ms IS NOT NULL`;
+    const params = model === undefined ? [msBound(from), msBound(to)] : [model, msBound(from), msBound(to)];
     return this.all(sql, params) as [string, number][];
   }
 
-  /** Exact latency statistics of one model (uses the model/status/ts/latency covering index). */
+  /** Exact latency statistics of one model (through the partial index of successful rows' model, ts and latency). */
   modelLatency(model: string, range: RangeInput): LatencyStats | null {
     const r = resolveRange(range, this.now());
     const acc = new LatencyAccumulator();
@@ -216,7 +218,7 @@ export class LedgerQueries {
       const offsetSeconds = segment.offset * 60;
       for (const piece of pieces(segment, segment.offset % 60 === 0)) {
         if (piece.table === 'raw') {
-          const v = this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts >= ? AND ts < ?`, [iso(piece.from), iso(piece.to)])[0];
+          const v = this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0];
           if (num(v[0])) add(keyOf(Math.floor(piece.from / 1000) + offsetSeconds), v);
           continue;
         }
@@ -251,7 +253,7 @@ export class LedgerQueries {
     for (const [a, b] of edges) {
       this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
         TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
-        FROM ${from} WHERE ts >= ? AND ts < ? ${where} GROUP BY 1, 2`, [iso(a), iso(b)]).forEach(add);
+        FROM ${from} WHERE ts_ms >= ? AND ts_ms < ? ${where} GROUP BY 1, 2`, [msBound(a), msBound(b)]).forEach(add);
     }
     // Summed above in nano-dollars (exact); USD from here on.
     for (const g of groups.values()) g.cost = nanosToUsd(g.cost);
@@ -314,7 +316,7 @@ export class LedgerQueries {
     const monthStart = startOfLocalDay(`${today.slice(0, 7)}-01`, offsetAt);
     const end = now + 1;
     const viaExtension = addCounts(emptyTotals(), this.all(`SELECT ${RAW_COUNTS} FROM generations
-      WHERE ts >= ? AND ts < ? AND origin = 'extension'`, [iso(dayStart), iso(end)])[0]);
+      WHERE ts_ms >= ? AND ts_ms < ? AND origin = 'extension'`, [msBound(dayStart), msBound(end)])[0]);
     viaExtension.uncosted = this.uncostedCount({ from: dayStart, to: end }, { viaExtension: true });
     return {
       today: this.summary({ from: dayStart, to: end }),
@@ -339,15 +341,15 @@ export class LedgerQueries {
   recent(limit = 50, before?: { ts: string; uid: string }): StoredGeneration[] {
     const cols = GENERATION_COLUMNS.join(', ');
     const rows = before
-      ? this.all(`SELECT ${cols} FROM generations WHERE (ts, uid) < (?, ?) ORDER BY ts DESC, uid DESC LIMIT ?`, [before.ts, before.uid, limit])
-      : this.all(`SELECT ${cols} FROM generations ORDER BY ts DESC, uid DESC LIMIT ?`, [limit]);
+      ? this.all(`SELECT ${cols} FROM generations WHERE (ts_ms, uid) < (?, ?) ORDER BY ts_ms DESC, uid DESC LIMIT ?`, [Date.parse(before.ts), before.uid, limit])
+      : this.all(`SELECT ${cols} FROM generations ORDER BY ts_ms DESC, uid DESC LIMIT ?`, [limit]);
     return rows.map(rowFromStored);
   }
 
-  /** When the oldest row still `pending` was sent (the status index); null when none is. */
+  /** When the oldest row still `pending` was sent (the partial index of pending rows); null when none is. */
   oldestPending(): string | null {
-    const v = this.all(`SELECT MIN(ts) FROM generations WHERE status = 'pending'`, [])[0][0];
-    return typeof v === 'string' ? v : null;
+    const v = this.all(`SELECT MIN(ts_ms) FROM ${PACKED_TABLE} WHERE status_code = ${code('status', 'pending')}`, [])[0][0];
+    return typeof v === 'number' ? new Date(v).toISOString() : typeof v === 'string' ? v : null;
   }
 
   /** The row of one generation id (the look-up's side-by-side view); null when the ledger has none. */

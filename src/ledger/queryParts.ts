@@ -106,6 +106,9 @@ export const DIMENSION_SQL: Record<Dimension, { keys: string; where: string; fro
   err: { keys: `${MODEL}, ${ERROR_TYPE}`, where: `AND status IN ('error','timeout')` },
 };
 
+/** A range end as an SQL bound on `ts_ms` (epoch ms); open ends become bounds beyond any timestamp. */
+export const msBound = (ms: number) => (ms === -Infinity ? -1 : ms === Infinity ? Number.MAX_SAFE_INTEGER : ms);
+
 export const MIN_ISO = '';
 export const MAX_ISO = '\uffff';
 export const iso = (ms: number) => (ms === -Infinity ? MIN_ISO : ms === Infinity ? MAX_ISO : new Date(ms).toISOString());

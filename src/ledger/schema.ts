@@ -26,13 +26,18 @@
  *     amounts are converted when applied (migrateV5.ts has the migration and its chain re-hash).
  *     Fewer indexes, now that rollups answer the dashboard: none per status or per user (a partial
  *     index holds the pending rows), and the latency index keeps only successful rows' latencies.
+ * v6: rows are packed — integer timestamps, repeated text in `strings`, small codes for the
+ *     enumerations — into `generations_packed`, and `generations` is a view giving back exactly
+ *     the v5 columns (packedRows.ts); chain entries no longer repeat the generation id. About
+ *     330 bytes per request instead of 563 at a million rows (migrateV6.ts).
  */
 import type { Database } from './sqljs';
 import { migrateToV5 } from './migrateV5';
+import { migrateToV6 } from './migrateV6';
 import { rebuildRollups } from './rollups';
 import { UNCOSTED_INDEX } from './queryParts';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const V1 = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -225,6 +230,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
   migrateToV3,
   (db) => db.exec(V4_SESSION_TAG_ROLLUPS),
   migrateToV5,
+  migrateToV6,
 ];
 
 export class LedgerVersionError extends Error {

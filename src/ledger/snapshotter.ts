@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../util/logger';
 import type { LedgerDb } from './apply';
+import { PACKED_TABLE } from './packedRows';
 import { chainHead } from './chain';
 import { isWriterDead, journalFile, recordCompaction, type JournalPosition } from './follow';
 import type { SnapshotLock } from './lock';
@@ -188,5 +189,5 @@ function vacuum(ldb: LedgerDb, logger: Logger): void {
 }
 
 function rowCount(ldb: LedgerDb): number {
-  return ldb.all('SELECT COUNT(*) FROM generations')[0][0] as number;
+  return ldb.all(`SELECT COUNT(*) FROM ${PACKED_TABLE}`)[0][0] as number;
 }

@@ -74,6 +74,7 @@ import { loadDatabase } from './loader';
 import { finishedSet, interruptedSet, orphanedPendingRows, PENDING_STALE_MS } from './pendingRows';
 import { SnapshotLock } from './lock';
 import { cleanText, normalizeGeneration, normalizePatch, parseTimestamp, toIso } from './normalize';
+import { code, PACKED_TABLE } from './packedRows';
 import type { DeleteScope, LedgerOp } from './ops';
 import { LedgerQueries } from './queries';
 import { DAY_MS } from './rollups';
@@ -191,7 +192,11 @@ export class Ledger {
     this.follower.reset(this.ldb);
     const replayed = await this.follower.catchUp(() => this.ldb);
     await this.writer.open();
-    if (loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
+    if (loaded.migrated) {
+      // Saved once in the new schema, compacted: the space the old layout took is given back.
+      this.snapshots.compactFileNextTime();
+      this.changed();
+    } else if (loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
     if (await this.lock.acquireOrRenew()) await this.markInterrupted();
     this.snapshots.schedule();
     let tickQueued = false;
@@ -210,7 +215,7 @@ export class Ledger {
   }
 
   rowCount(): number {
-    return this.ldb.all('SELECT COUNT(*) FROM generations')[0][0] as number;
+    return this.ldb.all(`SELECT COUNT(*) FROM ${PACKED_TABLE}`)[0][0] as number;
   }
 
   /**
@@ -246,7 +251,7 @@ export class Ledger {
   pendingBackfills(limit = 100): PendingBackfill[] {
     return this.ldb
       .all(`SELECT uid, generation_id, ts, model_requested, cost_source FROM generations
-        WHERE backfill = 'pending' ORDER BY ts LIMIT ?`, [limit])
+        WHERE id IN (SELECT id FROM ${PACKED_TABLE} WHERE backfill_code = ${code('backfill', 'pending')} ORDER BY ts_ms LIMIT ?) ORDER BY ts_ms`, [limit])
       .map(([uid, gid, ts, model, source]) => ({
         uid: uid as string, generationId: gid as string, ts: ts as string, modelRequested: model as string,
         costSource: source as PendingBackfill['costSource'],

@@ -52,7 +52,7 @@ describe('Verify Ledger Integrity in VS Code', () => {
     const file = path.join(session.globalStorageDir, 'ledger.sqlite');
     const SQL = await loadSqlJs(WASM);
     const db = new SQL.Database(readFileSync(file));
-    db.run("UPDATE generations SET total_cost = 0 WHERE generation_id = 'gen-e2e-2'");
+    db.run("UPDATE generations_packed SET total_cost = 0 WHERE generation_id = 'gen-e2e-2'");
     writeFileSync(`${file}.edited`, db.export());
     db.close();
     renameSync(`${file}.edited`, file);

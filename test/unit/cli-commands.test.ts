@@ -289,7 +289,7 @@ test('export (csv, jsonl to stdout), report; import all-or-nothing; clean asks; 
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     const SQL = await loadSqlJs(WASM_PATH);
     const db = new SQL.Database(readFileSync(path.join(t.dir, 'ledger.sqlite')));
-    db.run("UPDATE generations SET total_cost = 0 WHERE generation_id = 'gen-seed-3'");
+    db.run("UPDATE generations_packed SET total_cost = 0 WHERE generation_id = 'gen-seed-3'");
     writeFileSync(path.join(t.dir, 'ledger.sqlite'), db.export());
     db.close();
     const broken = await runCli(cli, ['verify', '--json', '--ledger', t.dir]);

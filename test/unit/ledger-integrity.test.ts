@@ -5,14 +5,19 @@ import * as path from 'node:path';
 import { loadSqlJs } from '../../src/ledger/sqljs';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
 
-/** Edits ledger.sqlite behind the ledger's back, as someone with an SQLite tool would. */
-async function tamper(dir: string, sql: string): Promise<void> {
+/**
+ * Edits ledger.sqlite behind the ledger's back, as someone with an SQLite tool would (rows are
+ * stored in `generations_packed`; `generations` is a read-only view). Returns what `read` found before.
+ */
+async function tamper(dir: string, sql: string, read = 'SELECT 1'): Promise<unknown[][]> {
   const SQL = await loadSqlJs(WASM_PATH);
   const file = path.join(dir, 'ledger.sqlite');
   const db = new SQL.Database(readFileSync(file));
+  const before = db.exec(read)[0]?.values ?? [];
   db.exec(sql);
   writeFileSync(file, db.export());
   db.close();
+  return before;
 }
 
 async function ledgerWithRows(dir: string): Promise<void> {
@@ -46,7 +51,7 @@ test('verify names the row whose cost was edited in the file', async () => {
   const { dir, cleanup } = tempDir();
   try {
     await ledgerWithRows(dir);
-    await tamper(dir, "UPDATE generations SET total_cost = 0 WHERE generation_id = 'gen-3'");
+    await tamper(dir, "UPDATE generations_packed SET total_cost = 0 WHERE generation_id = 'gen-3'");
     const l = await open(dir);
     const report = await l.verify();
     assert.equal(report.ok, false);
@@ -61,10 +66,10 @@ test('verify names a row deleted from the file', async () => {
   const { dir, cleanup } = tempDir();
   try {
     await ledgerWithRows(dir);
-    await tamper(dir, "DELETE FROM generations WHERE generation_id = 'gen-4'");
+    const [[uid]] = await tamper(dir, "DELETE FROM generations_packed WHERE generation_id = 'gen-4'", "SELECT uid FROM generations WHERE generation_id = 'gen-4'");
     const l = await open(dir);
     const report = await l.verify();
-    assert.deepEqual(report.problems.map((p) => [p.kind, p.generationId]), [['removed', 'gen-4']]);
+    assert.deepEqual(report.problems.map((p) => [p.kind, p.uid]), [['removed', uid]]);
     await l.close();
   } finally {
     cleanup();
@@ -75,8 +80,9 @@ test('verify reports a row slipped into the file and an edited chain entry', asy
   const { dir, cleanup } = tempDir();
   try {
     await ledgerWithRows(dir);
-    await tamper(dir, `INSERT INTO generations (uid, generation_id, ts, model_requested, cost_source, status)
-      VALUES ('forged', 'gen-forged', '2025-03-09T00:00:00.000Z', 'x/y', 'usage', 'success');
+    await tamper(dir, `INSERT INTO strings (value) VALUES ('x/y');
+      INSERT INTO generations_packed (uid, generation_id, ts_ms, model_requested_ref, cost_source_code, status_code, origin_code, backfill_code)
+      VALUES ('forged', 'gen-forged', 1741478400000, (SELECT id FROM strings WHERE value = 'x/y'), 0, 0, 0, 3);
       UPDATE chain SET ts = ts + 1 WHERE seq = 2;`);
     const l = await open(dir);
     const kinds = (await l.verify()).problems.map((p) => [p.kind, p.kind === 'chain' ? p.seq : p.generationId]);
@@ -93,7 +99,7 @@ test('cutting the newest rows together with their chain entries is caught by the
     await ledgerWithRows(dir);
     await tamper(dir, `DELETE FROM chain WHERE seq = (SELECT MAX(seq) FROM chain);
       DELETE FROM chain WHERE seq = (SELECT MAX(seq) FROM chain);
-      DELETE FROM generations WHERE generation_id = 'gen-5';`);
+      DELETE FROM generations_packed WHERE generation_id = 'gen-5';`);
     const l = await open(dir);
     const report = await l.verify();
     assert.equal(report.ok, false);

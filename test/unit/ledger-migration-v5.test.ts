@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { migrate, SCHEMA_VERSION } from '../../src/ledger/schema';
+import { SCHEMA_VERSION } from '../../src/ledger/schema';
 import { loadSqlJs } from '../../src/ledger/sqljs';
 import { ledgerAnswers } from './helpers/ledgerAnswers';
 import { open, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
@@ -105,19 +105,3 @@ test('a row edited and a chain entry altered before the upgrade are still report
   }
 });
 
-test('v5 keeps an index for every lookup that lost one: pending rows, per-model latencies, rows of unknown cost', async () => {
-  const SQL = await loadSqlJs(WASM_PATH);
-  const db = new SQL.Database();
-  migrate(db);
-  const plan = (sql: string) => db.exec(`EXPLAIN QUERY PLAN ${sql}`)[0].values.map((v) => String(v[3])).join(' | ');
-  try {
-    assert.match(plan("SELECT MIN(ts) FROM generations WHERE status = 'pending'"), /COVERING INDEX idx_generations_pending/);
-    assert.match(plan("SELECT g.uid FROM generations g LEFT JOIN pending_owner p ON p.uid = g.uid WHERE g.status = 'pending'"), /SCAN g USING INDEX idx_generations_pending/);
-    assert.match(plan("SELECT model_used, latency_ms FROM generations WHERE model_used = 'm' AND status = 'success' AND ts >= 'a' AND ts < 'b' AND latency_ms IS NOT NULL"),
-      /COVERING INDEX idx_generations_model_latency \(model_used=\? AND ts>\? AND ts<\?\)/);
-    const indexes = db.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_generations_%' ORDER BY name")[0].values.flat();
-    assert.deepEqual(indexes, ['idx_generations_backfill', 'idx_generations_model_latency', 'idx_generations_pending', 'idx_generations_ts', 'idx_generations_uncosted']);
-  } finally {
-    db.close();
-  }
-});

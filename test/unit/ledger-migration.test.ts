@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { appendChainEntry, ChainKind, readRawHead } from '../../src/ledger/chain';
+import { ChainKind, entryHashV5, readRawHead } from '../../src/ledger/chain';
 import { GENERATION_COLUMNS, normalizeGeneration, rowHash } from '../../src/ledger/normalize';
 import { rebuildRollups } from '../../src/ledger/rollups';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/ledger/schema';
@@ -13,7 +13,7 @@ import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
 /** A row's values as every version before 5 stored and hashed them: money as USD floats. */
 const storedBeforeV5 = (r: ReturnType<typeof normalizeGeneration>) => GENERATION_COLUMNS.map((c) => r[c]);
 
-/** Writes rows the way a version-1 ledger did: raw row + chain entry, no rollups. */
+/** Writes rows the way a version-1 ledger did: raw row + chain entry (holding the generation id), no rollups. */
 function insertRawRows(db: Database, inputs: GenerationInput[]): void {
   const statements = new Map<string, Statement>();
   const stmt = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
@@ -22,7 +22,11 @@ function insertRawRows(db: Database, inputs: GenerationInput[]): void {
   for (const input of inputs) {
     const r = normalizeGeneration(input);
     insert.run(storedBeforeV5(r));
-    head = appendChainEntry(stmt, head, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)));
+    const seq = (head?.seq ?? 0) + 1;
+    const hash = entryHashV5(head?.hash ?? null, seq, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)));
+    stmt('INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)')
+      .run([seq, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)), hash]);
+    head = { seq, hash };
   }
   insert.free();
   for (const s of statements.values()) s.free();
@@ -113,7 +117,7 @@ test('a v2 ledger migrated to v3 records pending and interrupted calls; the old 
     await l.close();
     const check = new SQL.Database(readFileSync(path.join(dir, 'ledger.sqlite')));
     assert.deepEqual(check.exec('SELECT status FROM generations WHERE uid = ?', [uid])[0].values, [['interrupted']]);
-    assert.throws(() => check.run("UPDATE generations SET status = 'bogus' WHERE uid = ?", [uid]), /CHECK constraint failed/);
+    assert.throws(() => check.run('UPDATE generations_packed SET status_code = 9 WHERE uid = ?', [uid]), /CHECK constraint failed/);
     assert.deepEqual(check.exec('PRAGMA integrity_check')[0].values, [['ok']]);
     check.close();
   } finally {

@@ -28,7 +28,7 @@ test('verify reports a row edited in ledger.sqlite while the ledger is open, nam
     await ledger.flush();
     assert.equal((await ledger.verify()).ok, true);
 
-    await editOnDisk(dir, "UPDATE generations SET total_cost = 0 WHERE generation_id = 'disk-3'");
+    await editOnDisk(dir, "UPDATE generations_packed SET total_cost = 0 WHERE generation_id = 'disk-3'");
     const report = await ledger.verify();
     assert.equal(report.ok, false);
     assert.equal(report.problems.length, 1, JSON.stringify(report.problems));
@@ -39,7 +39,7 @@ test('verify reports a row edited in ledger.sqlite while the ledger is open, nam
     assert.deepEqual(p.columns, [{ column: 'total_cost', recorded: 0.125, found: 0 }]);
     assert.match(p.detail, /total_cost is 0 in the file, 0\.125 as recorded/);
 
-    await editOnDisk(dir, "DELETE FROM generations WHERE generation_id = 'disk-1'");
+    await editOnDisk(dir, "DELETE FROM generations_packed WHERE generation_id = 'disk-1'");
     const kinds = (await ledger.verify()).problems.map((q) => [q.kind, q.generationId]).sort();
     assert.deepEqual(kinds, [['altered', 'disk-3'], ['removed', 'disk-1']]);
     await ledger.close();
@@ -112,23 +112,23 @@ test('a chain rewritten in the file is reported against ledger.head, whatever th
     const recorded = JSON.parse(readFileSync(path.join(dir, 'ledger.head'), 'utf8')) as { seq: number; hash: string };
 
     // The attacker's edit: a cost set to 0, that row's hash and every chain entry after it recomputed
-    // (plain SHA-256, no secret), and a record claiming a v4 → v5 re-hash mapped the recorded head.
+    // (plain SHA-256, no secret), and a record claiming a migration's re-link mapped the recorded head.
     const SQL = await loadSqlJs(WASM_PATH);
     const file = path.join(dir, 'ledger.sqlite');
     const db = new SQL.Database(readFileSync(file));
-    db.run("UPDATE generations SET total_cost = 0 WHERE generation_id = 'rw-2'");
+    db.run("UPDATE generations_packed SET total_cost = 0 WHERE generation_id = 'rw-2'");
     const values = db.exec(`SELECT ${GENERATION_COLUMNS.join(', ')} FROM generations WHERE generation_id = 'rw-2'`)[0].values[0];
-    const entries = db.exec('SELECT seq, kind, uid, generation_id, ts, row_hash FROM chain ORDER BY seq')[0].values;
+    const entries = db.exec('SELECT seq, kind, uid, ts, row_hash FROM chain ORDER BY seq')[0].values;
     let prev: Uint8Array | null = null;
-    for (const [seq, kind, uid, gid, ts, rowHashValue] of entries) {
-      const newRow = gid === 'rw-2' ? rowHash(values) : (rowHashValue as Uint8Array);
-      prev = entryHash(prev, seq as number, kind as number, uid as string, gid as string, ts as number, newRow);
+    for (const [seq, kind, uid, ts, rowHashValue] of entries) {
+      const newRow = uid === values[0] ? rowHash(values) : (rowHashValue as Uint8Array);
+      prev = entryHash(prev, seq as number, kind as number, uid as string, ts as number, newRow);
       db.run('UPDATE chain SET row_hash = ?, hash = ? WHERE seq = ?', [newRow, prev, seq as number]);
     }
     const forged = JSON.stringify({ seq: recorded.seq, before: recorded.hash, after: Buffer.from(prev as Uint8Array).toString('hex') });
-    db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('chain_rehash_v5', ?)", [forged]);
-    db.exec('CREATE TABLE IF NOT EXISTS chain_rehash_v5 (value TEXT NOT NULL)');
-    db.run('INSERT INTO chain_rehash_v5 (value) VALUES (?)', [forged]);
+    db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('chain_rehash', ?)", [forged]);
+    db.exec('CREATE TABLE IF NOT EXISTS chain_rehash (value TEXT NOT NULL)');
+    db.run('INSERT INTO chain_rehash (value) VALUES (?)', [forged]);
     writeFileSync(file, db.export());
     db.close();
 

@@ -51,8 +51,9 @@ function fromModels(models: ModelStats[]): StatsGroup[] {
   }));
 }
 
-function bounds(range: Range): [string, string] {
-  return [isoOrNull(range.from) ?? '', isoOrNull(range.to) ?? '\uffff'];
+/** The range as bounds on `ts_ms` (open ends: beyond any timestamp). */
+function bounds(range: Range): [number, number] {
+  return [range.from ?? -1, range.to ?? Number.MAX_SAFE_INTEGER];
 }
 
 function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range): StatsGroup[] {
@@ -60,10 +61,10 @@ function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range)
   const [from, to] = bounds(range);
   const rows = view.ldb.all(`SELECT ${key} AS k, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
       TOTAL(prompt_tokens), TOTAL(completion_tokens), TOTAL(total_cost) FROM generations ${join}
-      WHERE ts >= ? AND ts < ? GROUP BY k`, [from, to]);
+      WHERE ts_ms >= ? AND ts_ms < ? GROUP BY k`, [from, to]);
   const latencies = new Map<string | null, number[]>();
   for (const [k, latency] of view.ldb.all(`SELECT ${key} AS k, latency_ms FROM generations ${join}
-      WHERE ts >= ? AND ts < ? AND status = 'success' AND latency_ms IS NOT NULL`, [from, to])) {
+      WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL`, [from, to])) {
     const list = latencies.get(k as string | null) ?? [];
     list.push(latency as number);
     latencies.set(k as string | null, list);
