@@ -154,7 +154,7 @@ export async function exportRange(
         await progress(rows.length);
       });
     } else {
-      const header = { format: 'openrouter-ledger', version: 1, exportedAt: new Date().toISOString(), range: { from: from || null, to: r.to === Infinity ? null : to } };
+      const header = { format: 'openrouter-ledger', version: 1, exportedAt: new Date().toISOString(), range: { from: isoOrNull(r.from), to: isoOrNull(r.to) } };
       await out.write(`${JSON.stringify(header).slice(0, -1)},"rows":[`);
       let first = true;
       await forEachBatch(ldb, from, to, options.batchSize ?? 1000, async (rows) => {
@@ -171,6 +171,9 @@ export async function exportRange(
   }
   return { rows: format === 'markdown' ? total : done, bytes: out.bytes };
 }
+
+/** A range end as the export's header names it: ISO-8601, null when open. */
+const isoOrNull = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
 
 function jsonRow(row: Cell[]): Record<string, unknown> {
   const obj: Record<string, unknown> = {};

@@ -11,7 +11,7 @@
 import { entryHash, entryHashV5 } from './chain';
 import { relinkChain } from './chainRelink';
 import { GENERATION_COLUMNS } from './normalize';
-import { code, GENERATIONS_VIEW_SQL, PACKED_COLUMNS, PACKED_TABLE, PACKED_TABLE_SQL, STRINGS_TABLE_SQL, unpackSql } from './packedRows';
+import { code, GENERATIONS_VIEW_SQL, PACKED_COLUMNS, PACKED_TABLE, PACKED_TABLE_SQL, packSql, STRINGS_TABLE_SQL } from './packedRows';
 import { UNCOSTED_INDEX } from './queryParts';
 import type { Database } from './sqljs';
 
@@ -24,19 +24,6 @@ CREATE INDEX ${UNCOSTED_INDEX} ON ${PACKED_TABLE} (ts_ms) WHERE total_cost IS NU
 CREATE INDEX idx_generations_model_latency ON ${PACKED_TABLE} (model_used_ref, ts_ms, latency_ms) WHERE status_code = ${code('status', 'success')} AND latency_ms IS NOT NULL;
 `;
 
-/** The v5 column's value packed by SQL: the inverse of packedRows.unpackSql (a value outside an encoding stays as it is). */
-function packSql(column: (typeof GENERATION_COLUMNS)[number], stored: string): string {
-  if (column === 'ts') return `CASE WHEN typeof(ts) = 'text' AND ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' THEN CAST(round((julianday(ts) - 2440587.5) * 86400000.0) AS INTEGER) ELSE ts END`;
-  if (stored.endsWith('_ref')) return `(SELECT id FROM strings WHERE value = g.${column})`;
-  if (column === 'prompt_hash') return `CASE WHEN typeof(prompt_hash) = 'text' AND length(prompt_hash) > 0 AND length(prompt_hash) % 2 = 0 AND prompt_hash NOT GLOB '*[^0-9a-f]*' THEN unhex(prompt_hash) ELSE prompt_hash END`;
-  if (stored.endsWith('_code')) {
-    // The view's CASE, turned around: WHEN n THEN 'word' → WHEN 'word' THEN n.
-    const words = [...unpackSql(column).matchAll(/WHEN (\d+) THEN '([^']*)'/g)];
-    return `CASE ${column} ${words.map(([, n, word]) => `WHEN '${word}' THEN ${n}`).join(' ')} ELSE ${column} END`;
-  }
-  return column;
-}
-
 const REF_SOURCES = GENERATION_COLUMNS.filter((_, i) => PACKED_COLUMNS[i].endsWith('_ref'));
 
 export function migrateToV6(db: Database): void {
@@ -44,7 +31,7 @@ export function migrateToV6(db: Database): void {
     INSERT INTO strings (value) SELECT DISTINCT value FROM (${REF_SOURCES.map((c) => `SELECT ${c} AS value FROM generations`).join(' UNION ALL ')}) WHERE value IS NOT NULL ORDER BY value;
     ${PACKED_TABLE_SQL};
     INSERT INTO ${PACKED_TABLE} (id, ${PACKED_COLUMNS.join(', ')})
-      SELECT id, ${GENERATION_COLUMNS.map((c, i) => packSql(c, PACKED_COLUMNS[i])).join(', ')} FROM generations AS g ORDER BY id;
+      SELECT id, ${GENERATION_COLUMNS.map(packSql).join(', ')} FROM generations AS g ORDER BY id;
     ALTER TABLE generations RENAME TO generations_v5;
     ${GENERATIONS_VIEW_SQL};
     UPDATE ${PACKED_TABLE} SET ts_ms = o.ts FROM generations_v5 AS o, generations AS v

@@ -5,7 +5,7 @@
  * unchanged. At a million rows the packed row is about half the size: the file, and the memory
  * every window holds it in, shrink with it.
  *
- * - `ts` → `ts_ms`, epoch milliseconds (8 bytes in the row and every index instead of 25);
+ * - `ts` → `ts_ms`, epoch milliseconds (6 bytes in the row and every index instead of 25);
  * - repeated text (models, provider, user, workspace, branch, key label, chat session, error
  *   code, finish reason) → `…_ref`, the id of the text in `strings`;
  * - the enumerations (cost source, status, origin, backfill) → `…_code`, a small integer;
@@ -116,6 +116,29 @@ export function unpackSql(column: Column): string {
       return `CASE WHEN typeof(${stored}) = 'blob' THEN lower(hex(${stored})) ELSE ${stored} END`;
     default:
       return `CASE ${stored} ${ENUMS[codec].map((word, n) => `WHEN ${n} THEN '${word}'`).join(' ')} ELSE ${stored} END`;
+  }
+}
+
+/**
+ * SQL packing a v5 `generations` column of the row `g` (the schema v6 migration): the inverse of
+ * unpackSql, and like RowPacker it keeps a value outside an encoding as it is.
+ */
+export function packSql(column: Column): string {
+  const i = GENERATION_COLUMNS.indexOf(column);
+  const codec = CODECS[i];
+  switch (codec) {
+    case 'plain':
+      return `g.${column}`;
+    case 'time':
+      return `CASE WHEN typeof(g.ts) = 'text' AND g.ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+        THEN CAST(round((julianday(g.ts) - 2440587.5) * 86400000.0) AS INTEGER) ELSE g.ts END`;
+    case 'ref':
+      return `(SELECT id FROM strings WHERE value = g.${column})`;
+    case 'hex':
+      return `CASE WHEN typeof(g.${column}) = 'text' AND length(g.${column}) > 0 AND length(g.${column}) % 2 = 0 AND g.${column} NOT GLOB '*[^0-9a-f]*'
+        THEN unhex(g.${column}) ELSE g.${column} END`;
+    default:
+      return `CASE g.${column} ${ENUMS[codec].map((word, n) => `WHEN '${word}' THEN ${n}`).join(' ')} ELSE g.${column} END`;
   }
 }
 

@@ -67,6 +67,7 @@ test('JSON export holds exactly the rows of the range, in time order, read in sm
     await l.exportRange('json', { from: '2025-01-01T00:00:00Z', to: '2025-01-03T00:00:00Z' }, out, { batchSize: 3, onProgress: (d, t) => progress.push([d, t]) });
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     assert.equal(doc.format, 'openrouter-ledger');
+    assert.deepEqual(doc.range, { from: '2025-01-01T00:00:00.000Z', to: '2025-01-03T00:00:00.000Z' }, 'the header names the range in ISO-8601');
     assert.deepEqual(doc.rows.map((r: { generation_id: string }) => r.generation_id).sort(), [0, 1, 2, 3, 4, 5, 6].map((i) => `in-${i}`).sort());
     const times = doc.rows.map((r: { ts: string }) => r.ts);
     assert.deepEqual(times, [...times].sort());
