@@ -4,7 +4,7 @@
  * own `usage_daily` / `usage_monthly` counters, so both sides count the same period.
  */
 import { plainTranslate, type Translate } from '../util/l10n';
-import { formatUsd } from '../util/money';
+import { formatUsd, toNanos } from '../util/money';
 import { DAY_MS } from '../util/time';
 
 export type BudgetMode = 'warn' | 'block';
@@ -111,16 +111,13 @@ export interface BudgetDecision {
 }
 
 /**
- * Dollars as whole micro-dollars, so a limit is compared without binary rounding: 0.1 + 0.2 is
- * exactly at a limit of 0.3, not over it.
+ * True when the sum of `amounts` (USD) is strictly above `limit`, compared as whole nano-dollars
+ * — the ledger's own unit — so binary rounding never decides: 0.1 + 0.2 is exactly at a limit of
+ * 0.3, and $0.0000001 over a limit is over it.
  */
-export function micros(usd: number): number {
-  return Math.round(usd * 1e6);
-}
-
-/** True when `usd` is strictly above `limit`, compared in micro-dollars. */
-export function isOver(usd: number, limit: number): boolean {
-  return micros(usd) > micros(limit);
+export function isOver(amounts: number | readonly number[], limit: number): boolean {
+  const total = (typeof amounts === 'number' ? [amounts] : amounts).reduce((sum, usd) => sum + toNanos(usd), 0);
+  return total > toNanos(limit);
 }
 
 /**
@@ -134,7 +131,7 @@ export function isOver(usd: number, limit: number): boolean {
  *   reported as a violation with `projected: null`, so block mode refuses and warn mode asks.
  * - So can a period whose spend includes requests of unknown cost (`uncostedToday/Month`): its
  *   spend is only a lower bound, reported the same way ("N requests today have no known cost yet").
- * - Amounts are compared in whole micro-dollars (`isOver`): a request exactly at a limit passes.
+ * - Amounts are compared in whole nano-dollars (`isOver`): a request exactly at a limit passes.
  * warn mode turns violations into 'confirm', block mode into 'refuse'.
  */
 export function evaluateBudget(input: BudgetInput): BudgetDecision {
@@ -180,7 +177,7 @@ export function evaluateBudget(input: BudgetInput): BudgetDecision {
       continue;
     }
     const projected = spent.usd + estimate;
-    if (estimate > 0 && isOver(projected, limit)) {
+    if (estimate > 0 && isOver([spent.usd, estimate], limit)) {
       violations.push({ scope: period.scope, limit, projected, message: text.exceeds(estimate, projected) });
     } else if (estimate > 0 && uncosted) {
       // The spend is a lower bound: like an unknown estimate, the limit cannot be verified.

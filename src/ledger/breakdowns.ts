@@ -5,7 +5,8 @@
  * index) otherwise; sessions and tags come from `roll_day_dim` (LedgerQueries.dimension).
  */
 import { nanosToUsd } from './normalize';
-import { MODEL, num, type Row } from './queryParts';
+import { PACKED_TABLE } from './packedRows';
+import { MODEL_REF, num, textOf, type Row } from './queryParts';
 import { DAY_MS } from './rollups';
 import { daysBetween, nextDay, startOfLocalDay, type OffsetAt, type ResolvedRange } from './timeZone';
 
@@ -39,7 +40,7 @@ export function dailyByModel(all: All, r: ResolvedRange, offsetAt: OffsetAt): Mo
       wholeUtcDays.push(day);
       continue;
     }
-    for (const v of all(`SELECT ${MODEL}, COUNT(*), TOTAL(total_cost) FROM generations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1`, [start, end])) {
+    for (const v of all(`SELECT ${textOf(MODEL_REF)}, COUNT(*), TOTAL(total_cost) FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ? GROUP BY ${MODEL_REF}`, [start, end])) {
       out.push({ day, model: v[0] as string, requests: num(v[1]), cost: nanosToUsd(num(v[2])) });
     }
   }

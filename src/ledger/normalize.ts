@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { maskKey, scrubSecrets } from '../keys/mask';
+import { nanosToUsd, toNanos } from '../util/money';
 import type {
   BackfillState,
   CostSource,
@@ -263,36 +264,8 @@ export function isStoredGeneration(value: unknown): value is StoredGeneration {
   );
 }
 
-/**
- * Money is kept as whole nano-dollars (1e-9 USD) wherever the ledger stores or adds it, so sums
- * are exact integers and a period emptied by deletions is exactly 0. The rest of the extension
- * and the journals speak USD numbers; these convert at the ledger's edge.
- */
-export const NANOS_PER_USD = 1_000_000_000;
-
-/** USD → whole nano-dollars, rounded half away from zero (as SQLite's `round()`); never −0. */
-export function toNanos(usd: number): number {
-  const n = usd * NANOS_PER_USD;
-  const whole = n < 0 ? -Math.round(-n) : Math.round(n);
-  return whole === 0 ? 0 : whole;
-}
-
-/**
- * Whole nano-dollars → USD: the double nearest the exact decimal, so `String()` of it prints that
- * decimal (for amounts below $9 million, whose nano counts stay within 2^53).
- */
-export function nanosToUsd(nanos: number): number {
-  return nanos === 0 ? 0 : nanos / NANOS_PER_USD;
-}
-
-/** Whole nano-dollars as an exact plain decimal (`1` → `0.000000001`, `-2500000000` → `-2.5`). */
-export function nanosToDecimal(nanos: number): string {
-  if (!Number.isSafeInteger(nanos)) throw new RangeError(`not a whole number of nano-dollars: ${nanos}`);
-  const digits = String(Math.abs(nanos)).padStart(10, '0');
-  const whole = digits.slice(0, -9);
-  const fraction = digits.slice(-9).replace(/0+$/, '');
-  return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
-}
+// Money conversions live with the rest of the money code (util/money.ts); the ledger's readers import them from here.
+export { NANOS_PER_USD, nanosToDecimal, nanosToUsd, toNanos } from '../util/money';
 
 /** The `generations` columns holding money (nano-dollars when stored). */
 export const COST_COLUMNS = ['total_cost', 'upstream_inference_cost', 'cache_discount'] as const satisfies readonly (keyof StoredGeneration)[];

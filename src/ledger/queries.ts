@@ -12,8 +12,8 @@ import { EXACT_PERCENTILE_LIMIT, LatencyAccumulator, type LatencyStats } from '.
 import { GENERATION_COLUMNS, nanosToUsd, rowFromStored } from './normalize';
 import { code, PACKED_TABLE } from './packedRows';
 import {
-  addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, iso, MODEL, num, offsetSegments, PIECE_SECONDS, pieces,
-  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, msBound, UNCOSTED_WHERE,
+  addCounts, calendarPieces, dayKey, DIMENSION_SQL, emptyTotals, finish, FROM_EXTENSION, iso, MODEL_REF, num, offsetSegments, PIECE_SECONDS, pieces,
+  RAW_COUNTS, RAW_LATENCY_SUMS, ROLL_COUNTS, split, SUCCESS, textOf, type Dimension, type Row, type Totals, MIN_ISO, MAX_ISO, msBound, UNCOSTED_WHERE,
 } from './queryParts';
 import { DAY_MS, SLOT_MS } from './rollups';
 import { daysBetween, localDay, offsetFunction, resolveRange, startOfLocalDay, type OffsetAt, type RangePreset, type ResolvedRange, type TimeZoneSpec } from './timeZone';
@@ -83,7 +83,7 @@ export class LedgerQueries {
     const t = emptyTotals();
     for (const piece of pieces(r, true)) {
       addCounts(t, piece.table === 'raw'
-        ? this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0]
+        ? this.all(`SELECT ${RAW_COUNTS} FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0]
         : this.all(`SELECT ${ROLL_COUNTS} FROM roll_${piece.table} WHERE ${piece.table} >= ? AND ${piece.table} < ?`, [piece.lo, piece.hi])[0]);
     }
     t.uncosted = this.uncostedIn(r);
@@ -99,8 +99,8 @@ export class LedgerQueries {
   }
 
   private uncostedIn(r: ResolvedRange, viaExtension = false): number {
-    const origin = viaExtension ? `AND origin = 'extension'` : '';
-    return num(this.all(`SELECT COUNT(*) FROM generations WHERE ts_ms >= ? AND ts_ms < ? AND ${UNCOSTED_WHERE} ${origin}`, [msBound(r.from), msBound(r.to)])[0][0]);
+    const origin = viaExtension ? `AND ${FROM_EXTENSION}` : '';
+    return num(this.all(`SELECT COUNT(*) FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ? AND ${UNCOSTED_WHERE} ${origin}`, [msBound(r.from), msBound(r.to)])[0][0]);
   }
 
   /**
@@ -127,7 +127,7 @@ export class LedgerQueries {
       }
     }
     for (const [a, b] of raw) {
-      for (const v of this.all(`SELECT ${MODEL}, ${RAW_COUNTS}, ${RAW_LATENCY_SUMS} FROM generations WHERE ts_ms >= ? AND ts_ms < ? GROUP BY 1`, [msBound(a), msBound(b)])) {
+      for (const v of this.all(`SELECT ${textOf(MODEL_REF)}, ${RAW_COUNTS}, ${RAW_LATENCY_SUMS} FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ? GROUP BY ${MODEL_REF}`, [msBound(a), msBound(b)])) {
         const e = entry(v[0] as string);
         addCounts(e.t, v, 1);
         e.lat.addSums(num(v[8]), num(v[9]), num(v[10]));
@@ -144,8 +144,8 @@ export class LedgerQueries {
         }
       }
       for (const [a, b] of raw) {
-        for (const [m, bucket, count] of this.all(`SELECT ${MODEL}, ${LATENCY_BUCKET_SQL}, COUNT(*) FROM generations
-            WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL GROUP BY 1, 2`, [msBound(a), msBound(b)])) {
+        for (const [m, bucket, count] of this.all(`SELECT ${textOf(MODEL_REF)}, ${LATENCY_BUCKET_SQL} AS bucket, COUNT(*) FROM ${PACKED_TABLE}
+            WHERE ts_ms >= ? AND ts_ms < ? AND ${SUCCESS} AND latency_ms IS NOT NULL GROUP BY ${MODEL_REF}, bucket`, [msBound(a), msBound(b)])) {
           entry(m as string).lat.addBucket(bucket as number, count as number);
         }
       }
@@ -164,7 +164,7 @@ export class LedgerQueries {
   /** Latencies of successful requests in [from, to), for one model (drill-down) or all. */
   private latencies(from: number, to: number, model?: string): [string, number][] {
     const sql = model === undefined
-      ? `SELECT ${MODEL}, latency_ms FROM generations WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL`
+      ? `SELECT ${textOf(MODEL_REF)}, latency_ms FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ? AND ${SUCCESS} AND latency_ms IS NOT NULL`
       : `SELECT ?1, latency_ms FROM ${PACKED_TABLE} WHERE model_used_ref = (SELECT id FROM strings WHERE value = ?1)
           AND status_code = ${code('status', 'success')} AND ts_ms >= ?2 AND ts_ms < ?3 AND latency_ms IS NOT NULL`;
     const params = model === undefined ? [msBound(from), msBound(to)] : [model, msBound(from), msBound(to)];
@@ -218,7 +218,7 @@ export class LedgerQueries {
       const offsetSeconds = segment.offset * 60;
       for (const piece of pieces(segment, segment.offset % 60 === 0)) {
         if (piece.table === 'raw') {
-          const v = this.all(`SELECT ${RAW_COUNTS} FROM generations WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0];
+          const v = this.all(`SELECT ${RAW_COUNTS} FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ?`, [msBound(piece.from), msBound(piece.to)])[0];
           if (num(v[0])) add(keyOf(Math.floor(piece.from / 1000) + offsetSeconds), v);
           continue;
         }
@@ -249,11 +249,11 @@ export class LedgerQueries {
       this.all(`SELECT k1, k2, SUM(requests), SUM(errors), SUM(tokens), TOTAL(cost) FROM roll_day_dim
         WHERE dim = ? AND day >= ? AND day < ? GROUP BY k1, k2`, [dim, ...full.map(dayKey)]).forEach(add);
     }
-    const { keys, where, from = 'generations' } = DIMENSION_SQL[dim];
+    const { keys, groupBy, where, from = PACKED_TABLE } = DIMENSION_SQL[dim];
     for (const [a, b] of edges) {
-      this.all(`SELECT ${keys}, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-        TOTAL(prompt_tokens) + TOTAL(completion_tokens), TOTAL(total_cost)
-        FROM ${from} WHERE ts_ms >= ? AND ts_ms < ? ${where} GROUP BY 1, 2`, [msBound(a), msBound(b)]).forEach(add);
+      // Of RAW_COUNTS: requests, errors, prompt + completion tokens, cost.
+      this.all(`SELECT ${keys}, ${RAW_COUNTS} FROM ${from} WHERE ts_ms >= ? AND ts_ms < ? ${where} GROUP BY ${groupBy}`, [msBound(a), msBound(b)])
+        .forEach((v) => add([v[0], v[1], v[2], v[3], num(v[4]) + num(v[5]), v[8]]));
     }
     // Summed above in nano-dollars (exact); USD from here on.
     for (const g of groups.values()) g.cost = nanosToUsd(g.cost);
@@ -315,8 +315,8 @@ export class LedgerQueries {
     const dayStart = startOfLocalDay(today, offsetAt);
     const monthStart = startOfLocalDay(`${today.slice(0, 7)}-01`, offsetAt);
     const end = now + 1;
-    const viaExtension = addCounts(emptyTotals(), this.all(`SELECT ${RAW_COUNTS} FROM generations
-      WHERE ts_ms >= ? AND ts_ms < ? AND origin = 'extension'`, [msBound(dayStart), msBound(end)])[0]);
+    const viaExtension = addCounts(emptyTotals(), this.all(`SELECT ${RAW_COUNTS} FROM ${PACKED_TABLE}
+      WHERE ts_ms >= ? AND ts_ms < ? AND ${FROM_EXTENSION}`, [dayStart, end])[0]);
     viaExtension.uncosted = this.uncostedCount({ from: dayStart, to: end }, { viaExtension: true });
     return {
       today: this.summary({ from: dayStart, to: end }),

@@ -5,6 +5,7 @@
  * result shapes.
  */
 import { nanosToUsd } from './normalize';
+import { code, PACKED_TABLE, unpackSql } from './packedRows';
 import { DAY_MS, HOUR_MS, SLOT_MS } from './rollups';
 import type { SqlValue } from './sqljs';
 import type { OffsetAt, ResolvedRange } from './timeZone';
@@ -35,7 +36,7 @@ export interface Totals {
  * far enough (success, still pending, interrupted) to be billed. Errors and cancels before any id
  * cost nothing.
  */
-export const UNCOSTED_WHERE = `total_cost IS NULL AND (generation_id IS NOT NULL OR status IN ('success','pending','interrupted'))`;
+export const UNCOSTED_WHERE = `total_cost IS NULL AND (generation_id IS NOT NULL OR status_code IN (${['success', 'pending', 'interrupted'].map((w) => code('status', w as 'success')).join(', ')}))`;
 
 /**
  * A partial index `ON generations (ts) WHERE total_cost IS NULL` under this name makes counting
@@ -83,27 +84,44 @@ export function finish<T extends Totals>(t: T): T {
   return t;
 }
 
+/*
+ * Aggregates over raw rows read the packed table (packedRows.ts), not the view: statuses compare
+ * as codes and rows group by the numbers of their text, so no row's text is decoded; only each
+ * group's key is (`textOf`, evaluated once per group). Every fragment below is on the packed table.
+ */
+const ERROR_CODES = `(${code('status', 'error')}, ${code('status', 'timeout')})`;
+/** The text a `strings` id stands for. */
+export const textOf = (ref: string) => `(SELECT value FROM strings WHERE id = ${ref})`;
+
 // Money sums use TOTAL, not SUM: SQLite's integer SUM fails with "integer overflow" past 2^63
 // nano-dollars, while TOTAL's double is exact up to 2^53 — all a JS number holds anyway.
-export const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
+export const RAW_COUNTS = `COUNT(*), SUM(CASE WHEN status_code IN ${ERROR_CODES} THEN 1 ELSE 0 END), TOTAL(prompt_tokens),
   TOTAL(completion_tokens), TOTAL(reasoning_tokens), TOTAL(cached_tokens), TOTAL(total_cost)`;
 export const ROLL_COUNTS = 'SUM(requests), SUM(errors), SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens), SUM(cached_tokens), TOTAL(cost)';
-export const MODEL = 'COALESCE(model_used, model_requested)';
-const SUCCESS_LATENCY = `CASE WHEN status = 'success' THEN latency_ms END`;
+/** The model a row counts under (rollups.modelKey), as a `strings` id: group by this, show `textOf(MODEL_REF)`. */
+export const MODEL_REF = 'COALESCE(model_used_ref, model_requested_ref)';
+export const SUCCESS = `status_code = ${code('status', 'success')}`;
+export const FROM_EXTENSION = `origin_code = ${code('origin', 'extension')}`;
+const SUCCESS_LATENCY = `CASE WHEN ${SUCCESS} THEN latency_ms END`;
 export const RAW_LATENCY_SUMS = `COUNT(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY}), TOTAL(${SUCCESS_LATENCY} * ${SUCCESS_LATENCY})`;
-const ERROR_TYPE = `COALESCE(error_code, CASE WHEN http_status IS NOT NULL THEN 'HTTP ' || http_status ELSE status END)`;
+/** rollups.errorType: the error code, else the HTTP status, else the status word. */
+const ERROR_TYPE = `COALESCE(${textOf('error_code_ref')}, CASE WHEN http_status IS NOT NULL THEN 'HTTP ' || http_status ELSE ${unpackSql('status')} END)`;
 export type Dimension = 'user' | 'wsb' | 'ses' | 'tag' | 'err';
-/** The raw-row equivalent of each `roll_day_dim` dimension (must match rollups.RollupDelta.add). */
-export const DIMENSION_SQL: Record<Dimension, { keys: string; where: string; from?: string }> = {
-  user: { keys: `COALESCE(user_id, ''), ''`, where: '' },
-  wsb: { keys: `COALESCE(workspace, ''), COALESCE(git_branch, '')`, where: '' },
-  ses: { keys: `COALESCE(chat_session, ''), ''`, where: '' },
+/**
+ * The raw-row equivalent of each `roll_day_dim` dimension (must match rollups.RollupDelta.add):
+ * the two keys shown, what rows group by, and which rows count.
+ */
+export const DIMENSION_SQL: Record<Dimension, { keys: string; groupBy: string; where: string; from?: string }> = {
+  user: { keys: `COALESCE(${textOf('user_id_ref')}, ''), ''`, groupBy: 'user_id_ref', where: '' },
+  wsb: { keys: `COALESCE(${textOf('workspace_ref')}, ''), COALESCE(${textOf('git_branch_ref')}, '')`, groupBy: 'workspace_ref, git_branch_ref', where: '' },
+  ses: { keys: `COALESCE(${textOf('chat_session_ref')}, ''), ''`, groupBy: 'chat_session_ref', where: '' },
   tag: {
     keys: `t.value, ''`,
-    from: 'generations, json_each(generations.tags) AS t',
-    where: `AND generations.tags IS NOT NULL AND json_valid(generations.tags) AND json_type(generations.tags) = 'array' AND t.type = 'text'`,
+    groupBy: 't.value',
+    from: `${PACKED_TABLE} AS g, json_each(g.tags) AS t`,
+    where: `AND g.tags IS NOT NULL AND json_valid(g.tags) AND json_type(g.tags) = 'array' AND t.type = 'text'`,
   },
-  err: { keys: `${MODEL}, ${ERROR_TYPE}`, where: `AND status IN ('error','timeout')` },
+  err: { keys: `${textOf(MODEL_REF)}, ${ERROR_TYPE}`, groupBy: `${MODEL_REF}, error_code_ref, http_status, status_code`, where: `AND status_code IN ${ERROR_CODES}` },
 };
 
 /** A range end as an SQL bound on `ts_ms` (epoch ms); open ends become bounds beyond any timestamp. */

@@ -32,3 +32,34 @@ function subCent(abs: number): string {
 function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+
+/**
+ * Money is kept as whole nano-dollars (1e-9 USD) wherever the ledger stores or adds it, so sums
+ * are exact integers and a period emptied by deletions is exactly 0. The rest of the extension
+ * and the journals speak USD numbers; these convert at the ledger's edge.
+ */
+export const NANOS_PER_USD = 1_000_000_000;
+
+/** USD → whole nano-dollars, rounded half away from zero (as SQLite's `round()`); never −0. */
+export function toNanos(usd: number): number {
+  const n = usd * NANOS_PER_USD;
+  const whole = n < 0 ? -Math.round(-n) : Math.round(n);
+  return whole === 0 ? 0 : whole;
+}
+
+/**
+ * Whole nano-dollars → USD: the double nearest the exact decimal, so `String()` of it prints that
+ * decimal (for amounts below $9 million, whose nano counts stay within 2^53).
+ */
+export function nanosToUsd(nanos: number): number {
+  return nanos === 0 ? 0 : nanos / NANOS_PER_USD;
+}
+
+/** Whole nano-dollars as an exact plain decimal (`1` → `0.000000001`, `-2500000000` → `-2.5`). */
+export function nanosToDecimal(nanos: number): string {
+  if (!Number.isSafeInteger(nanos)) throw new RangeError(`not a whole number of nano-dollars: ${nanos}`);
+  const digits = String(Math.abs(nanos)).padStart(10, '0');
+  const whole = digits.slice(0, -9);
+  const fraction = digits.slice(-9).replace(/0+$/, '');
+  return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}

@@ -1,7 +1,7 @@
 /**
  * Spend the ledger cannot price is not free: requests with no known cost make the period's spend
  * a lower bound, which the budget treats like an unknown estimate; limits compare in
- * micro-dollars. The counts come from a real sql.js ledger in a temp folder.
+ * nano-dollars. The counts come from a real sql.js ledger in a temp folder.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,13 +47,18 @@ test('a daily limit with requests of unknown cost today asks (warn) or refuses (
   assert.match(single.summary, /1 request this month has no known cost yet\./);
 });
 
-test('limits compare in micro-dollars: 0.1 + 0.2 is exactly at a limit of 0.3 and passes', () => {
+test('limits compare in nano-dollars: 0.1 + 0.2 is exactly at a limit of 0.3 and passes; a ten-millionth of a dollar over is over', () => {
   const daily = evaluateBudget({ settings: settings({ daily: 0.3, mode: 'block' }), estimateUsd: 0.2, spentTodayUsd: 0.1, spentMonthUsd: 0.1 });
   assert.equal(daily.verdict, 'ok', daily.summary);
   const perRequest = evaluateBudget({ settings: settings({ perRequest: 0.3, mode: 'block' }), estimateUsd: 0.1 + 0.2, spentTodayUsd: 0, spentMonthUsd: 0 });
   assert.equal(perRequest.verdict, 'ok', perRequest.summary);
   const over = evaluateBudget({ settings: settings({ daily: 0.3, mode: 'block' }), estimateUsd: 0.200001, spentTodayUsd: 0.1, spentMonthUsd: 0.1 });
   assert.equal(over.verdict, 'refuse');
+  // The ledger's sums are exact nano-dollars: $9.9999995 spent plus a $0.0000006 request is $10.0000001, over $10.
+  const barely = evaluateBudget({ settings: settings({ daily: 10, mode: 'block' }), estimateUsd: 0.0000006, spentTodayUsd: 9.9999995, spentMonthUsd: 9.9999995 });
+  assert.equal(barely.verdict, 'refuse', barely.summary);
+  const alreadyOver = evaluateBudget({ settings: settings({ daily: 10, mode: 'block' }), estimateUsd: 0.0000004, spentTodayUsd: 10.0000004, spentMonthUsd: 10.0000004 });
+  assert.equal(alreadyOver.verdict, 'refuse', alreadyOver.summary);
 });
 
 test('preflight passes the ledger\'s unknown-cost count from spentSince to the budget', async () => {

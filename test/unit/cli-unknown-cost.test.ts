@@ -1,7 +1,7 @@
 /**
  * The command line never shows an unknown cost as a known one: spend with requests of unknown
  * cost is "≥ $X (N requests of unknown cost)", tiny costs are not "$0.0000", a limit is compared
- * in micro-dollars, and a `call` stopped by a signal is recorded with its estimate. The bundled
+ * in nano-dollars, and a `call` stopped by a signal is recorded with its estimate. The bundled
  * cli.js as a child process, real ledger folders, the local simulator.
  */
 import { after, before, test } from 'node:test';

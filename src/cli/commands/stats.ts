@@ -7,6 +7,8 @@
 import { LatencyAccumulator, type LatencyStats } from '../../ledger/latency';
 import { nanosToUsd } from '../../ledger/normalize';
 import type { ModelStats } from '../../ledger/queries';
+import { PACKED_TABLE } from '../../ledger/packedRows';
+import { RAW_COUNTS, SUCCESS, textOf } from '../../ledger/queryParts';
 import { RANGE_OPTIONS, isoOrNull, rangeOf, str, type Range } from '../args';
 import type { Command } from '../command';
 import type { CliContext, ReadView } from '../context';
@@ -30,15 +32,18 @@ export interface StatsGroup {
   latency: { p50: number; p95: number; p99: number; count: number; method: LatencyStats['method'] } | null;
 }
 
-/** SQL for a grouping key over `generations` (tags: one group per tag, through json_each). */
-const KEY_SQL: Record<Exclude<Grouping, 'model'>, { key: string; join?: string }> = {
-  user: { key: 'user_id' },
-  day: { key: 'substr(ts, 1, 10)' },
-  hour: { key: 'substr(ts, 12, 2)' },
-  tag: { key: 't.value', join: 'LEFT JOIN json_each(generations.tags) AS t' },
-  branch: { key: 'git_branch' },
-  workspace: { key: 'workspace' },
-  session: { key: 'chat_session' },
+/**
+ * What rows of the packed table group by for each key (tags: one group per tag, through
+ * json_each); `ref`: the key is a `strings` id, shown as its text.
+ */
+const KEY_SQL: Record<Exclude<Grouping, 'model'>, { group: string; ref?: true; join?: string }> = {
+  user: { group: 'user_id_ref', ref: true },
+  day: { group: "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')" },
+  hour: { group: "strftime('%H', ts_ms / 1000, 'unixepoch')" },
+  tag: { group: 't.value', join: 'LEFT JOIN json_each(g.tags) AS t' },
+  branch: { group: 'git_branch_ref', ref: true },
+  workspace: { group: 'workspace_ref', ref: true },
+  session: { group: 'chat_session_ref', ref: true },
 };
 
 const latencyOf = (s: LatencyStats | null): StatsGroup['latency'] =>
@@ -57,17 +62,21 @@ function bounds(range: Range): [number, number] {
 }
 
 function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range): StatsGroup[] {
-  const { key, join = '' } = KEY_SQL[by];
+  const { group, ref, join = '' } = KEY_SQL[by];
   const [from, to] = bounds(range);
-  const rows = view.ldb.all(`SELECT ${key} AS k, COUNT(*), SUM(CASE WHEN status IN ('error','timeout') THEN 1 ELSE 0 END),
-      TOTAL(prompt_tokens), TOTAL(completion_tokens), TOTAL(total_cost) FROM generations ${join}
+  // Rows group by their packed key; only each group's key is turned into text (queryParts.ts).
+  const grouped = view.ldb.all(`SELECT ${group} AS k, ${ref ? textOf(group) : group}, ${RAW_COUNTS} FROM ${PACKED_TABLE} AS g ${join}
       WHERE ts_ms >= ? AND ts_ms < ? GROUP BY k`, [from, to]);
+  const textOfKey = new Map(grouped.map((r) => [r[0], r[1] as string | null]));
+  // [key, requests, errors, prompt tokens, completion tokens, cost]
+  const rows = grouped.map((r) => [r[1], r[2], r[3], r[4], r[5], r[8]]);
   const latencies = new Map<string | null, number[]>();
-  for (const [k, latency] of view.ldb.all(`SELECT ${key} AS k, latency_ms FROM generations ${join}
-      WHERE ts_ms >= ? AND ts_ms < ? AND status = 'success' AND latency_ms IS NOT NULL`, [from, to])) {
-    const list = latencies.get(k as string | null) ?? [];
+  for (const [k, latency] of view.ldb.all(`SELECT ${group} AS k, latency_ms FROM ${PACKED_TABLE} AS g ${join}
+      WHERE ts_ms >= ? AND ts_ms < ? AND ${SUCCESS} AND latency_ms IS NOT NULL`, [from, to])) {
+    const key = textOfKey.get(k) ?? null;
+    const list = latencies.get(key) ?? [];
     list.push(latency as number);
-    latencies.set(k as string | null, list);
+    latencies.set(key, list);
   }
   // Stored in nano-dollars: the sums are exact, and USD from here on.
   for (const r of rows) r[5] = nanosToUsd(typeof r[5] === 'number' ? r[5] : 0);
