@@ -5,7 +5,7 @@
 import type { ModelInfo } from '../openrouter/types';
 import { appendChainEntry, ChainKind, readRawHead, type RawHead } from './chain';
 import { GENERATION_COLUMNS, rowFromStored, rowHash, rowValues, toNanos } from './normalize';
-import { PACKED_COLUMNS, PACKED_TABLE, RowPacker } from './packedRows';
+import { PACKED_COLUMNS, PACKED_TABLE, RowPacker, UNUSED_STRINGS_SQL } from './packedRows';
 import type { DeleteScope, LedgerOp } from './ops';
 import { DAY_MS, HOUR_MS, readRollupSources, RollupDelta, SLOT_MS, subtractDaysFromMonths, writeRollupDelta } from './rollups';
 import type { Database, SqlValue, Statement } from './sqljs';
@@ -263,6 +263,14 @@ export class LedgerDb {
     if (scope === 'all') this.db.run('DELETE FROM activity_daily WHERE date < ?', [cutoffDay]);
     this.appendChain(ChainKind.deleteBefore, null, cutoff, null);
     return deleted;
+  }
+
+  /** Drops the shared text of deleted rows (packedRows.UNUSED_STRINGS_SQL); returns how many strings went. */
+  pruneUnusedText(): number {
+    this.db.run(UNUSED_STRINGS_SQL);
+    const removed = this.db.getRowsModified();
+    this.packer.clear();
+    return removed;
   }
 
   upsertActivity(rows: ActivityRecord[], at: string): number {

@@ -151,6 +151,14 @@ export const GENERATIONS_VIEW_SQL = `CREATE VIEW generations AS SELECT id, ${GEN
   return sql === c ? c : `${sql} AS ${c}`;
 }).join(', ')}, ts_ms FROM ${PACKED_TABLE}`;
 
+/**
+ * Removes text no row refers to any more (after deletions), so deleted history does not linger in
+ * the file as names of branches, workspaces or sessions. One pass over the rows: run it when the
+ * file is compacted anyway.
+ */
+export const UNUSED_STRINGS_SQL = `DELETE FROM strings WHERE id NOT IN (${PACKED_COLUMNS.filter((c) => c.endsWith('_ref'))
+  .map((c) => `SELECT ${c} FROM ${PACKED_TABLE} WHERE ${c} IS NOT NULL`).join(' UNION ')})`;
+
 type StatementSource = (sql: string) => Statement;
 
 const LOWER_HEX = /^(?:[0-9a-f]{2})+$/;

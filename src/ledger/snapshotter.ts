@@ -58,7 +58,7 @@ export class Snapshotter {
     this.schedule();
   }
 
-  /** Rows were deleted: the next snapshot VACUUMs so the file shrinks. */
+  /** Rows were deleted: the next snapshot compacts the file (unused text dropped, VACUUM) so it shrinks. */
   compactFileNextTime(): void {
     this.vacuumPending = true;
   }
@@ -94,9 +94,10 @@ export class Snapshotter {
     const ldb = deps.ldb();
     const snapshotId = randomBytes(8).toString('hex');
     ldb.stmt(SET_SNAPSHOT_ID).run([snapshotId]);
-    if (this.vacuumPending) {
+    // Rows were deleted here, or in another window whose deletion this database applied.
+    if (this.vacuumPending || ldb.deletedSinceSnapshot > 0) {
       this.vacuumPending = false;
-      vacuum(ldb, deps.logger);
+      compact(ldb, deps.logger);
     }
     const included = new Map([...deps.positions()].map(([w, p]) => [w, p.offset]));
     const head = chainHead(ldb.db);
@@ -174,15 +175,18 @@ export class Snapshotter {
 }
 
 /**
- * VACUUM builds a whole copy of the database. With SQLite's temporary files and rollback journal
- * in memory (the ledger's PRAGMAs) that copy, twice, lands in sql.js's WebAssembly heap, capped at
- * 2 GiB: a 1.4 GiB ledger failed with "out of memory" (bench:ledger --capacity). As files they live
+ * Drops the text only deleted rows used, then VACUUMs so the file shrinks and its free pages keep
+ * nothing of the deleted rows. VACUUM builds a whole copy of the database. With SQLite's
+ * temporary files and rollback journal in memory (the ledger's PRAGMAs) that copy, twice, lands
+ * in sql.js's WebAssembly heap, capped at 2 GiB: a 1.4 GiB ledger failed with "out of memory" (bench:ledger --capacity). As files they live
  * in sql.js's in-memory file system instead, outside that heap. If compaction still fails, the
  * snapshot is saved uncompacted; `exportBytes()` restores the PRAGMAs right after.
  */
-function vacuum(ldb: LedgerDb, logger: Logger): void {
+function compact(ldb: LedgerDb, logger: Logger): void {
   try {
-    ldb.db.exec('PRAGMA temp_store = FILE; PRAGMA journal_mode = DELETE; VACUUM;');
+    ldb.db.exec('PRAGMA temp_store = FILE; PRAGMA journal_mode = DELETE;');
+    ldb.pruneUnusedText();
+    ldb.db.exec('VACUUM;');
   } catch (err) {
     logger.warn(`Compacting ledger.sqlite failed (${(err as Error).message}); it is saved without compacting.`);
   }

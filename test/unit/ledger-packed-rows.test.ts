@@ -159,3 +159,26 @@ test('every lookup of the packed table goes through an index', async () => {
     db.close();
   }
 });
+
+test('deleted history leaves no text behind: names only deleted rows used are gone from the file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const l = await open(dir);
+    await l.appendGeneration(row({ ts: '2025-01-01T10:00:00Z', gitBranch: 'feature/acquisition-talks', chatSession: 'session-old-1', workspace: 'shared-ws' }));
+    await l.appendGeneration(row({ ts: '2025-03-01T10:00:00Z', gitBranch: 'main', chatSession: 'session-new', workspace: 'shared-ws' }));
+    assert.equal(await l.deleteBefore('2025-02-01T00:00:00Z'), 1);
+    await l.close();
+    const bytes = readFileSync(path.join(dir, 'ledger.sqlite'));
+    assert.equal(bytes.includes('feature/acquisition-talks'), false, 'the deleted row’s branch is not in the file');
+    assert.equal(bytes.includes('session-old-1'), false, 'nor its chat session');
+    assert.equal(bytes.includes('shared-ws'), true, 'text a remaining row uses stays');
+    const reopened = await open(dir);
+    assert.deepEqual(reopened.queries.recent(10).map((r) => [r.git_branch, r.workspace]), [['main', 'shared-ws']]);
+    assert.equal((await reopened.verify()).ok, true);
+    await reopened.appendGeneration(row({ ts: '2025-04-01T10:00:00Z', gitBranch: 'feature/acquisition-talks' }));
+    assert.deepEqual(reopened.queries.recent(1).map((r) => r.git_branch), ['feature/acquisition-talks'], 'the text can be used again');
+    await reopened.close();
+  } finally {
+    cleanup();
+  }
+});
