@@ -166,7 +166,7 @@ export class LedgerQueries {
     const sql = model === undefined
       ? `SELECT ${textOf(MODEL_REF)}, latency_ms FROM ${PACKED_TABLE} WHERE ts_ms >= ? AND ts_ms < ? AND ${SUCCESS} AND latency_ms IS NOT NULL`
       : `SELECT ?1, latency_ms FROM ${PACKED_TABLE} WHERE model_used_ref = (SELECT id FROM strings WHERE value = ?1)
-          AND status_code = ${code('status', 'success')} AND ts_ms >= ?2 AND ts_ms < ?3 AND latency_ms IS NOT NULL`;
+          AND ${SUCCESS} AND ts_ms >= ?2 AND ts_ms < ?3 AND latency_ms IS NOT NULL`;
     const params = model === undefined ? [msBound(from), msBound(to)] : [model, msBound(from), msBound(to)];
     return this.all(sql, params) as [string, number][];
   }

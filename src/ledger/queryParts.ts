@@ -36,10 +36,11 @@ export interface Totals {
  * far enough (success, still pending, interrupted) to be billed. Errors and cancels before any id
  * cost nothing.
  */
-export const UNCOSTED_WHERE = `total_cost IS NULL AND (generation_id IS NOT NULL OR status_code IN (${['success', 'pending', 'interrupted'].map((w) => code('status', w as 'success')).join(', ')}))`;
+export const UNCOSTED_WHERE = `total_cost IS NULL AND (generation_id IS NOT NULL
+  OR status_code IN (${code('status', 'success')}, ${code('status', 'pending')}, ${code('status', 'interrupted')}))`;
 
 /**
- * A partial index `ON generations (ts) WHERE total_cost IS NULL` under this name makes counting
+ * A partial index `ON generations_packed (ts_ms) WHERE total_cost IS NULL` under this name makes counting
  * UNCOSTED_WHERE cost O(rows without a cost) instead of O(rows in the range): SQLite picks it for
  * the count by itself, and the CLI's file reader scans it when the file has it.
  */
