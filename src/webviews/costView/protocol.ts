@@ -2,7 +2,7 @@
 import type { Balance, Burn, Runway } from '../shared/forecast';
 import type { BudgetPeriod } from '../shared/budgetPeriods';
 import { balanceCheck, burnCheck, runwayCheck } from '../shared/forecastChecks';
-import { arrayOf, bool, finite, finiteOrNull, nullable, shape, tagged, text, type Check } from '../shared/validate';
+import { arrayOf, bool, finite, finiteOrNull, nullable, parseChecked, shape, tagged, text, type Check } from '../shared/validate';
 
 export const COST_VIEW_ID = 'openrouterLedger.cost';
 
@@ -82,11 +82,6 @@ export const costPayloadCheck: Check = (v, p) => shape({
 const costHostMessageCheck = tagged('type', { update: { payload: costPayloadCheck }, error: { message: text } });
 
 /** A message from the host, or null when any field the view renders is malformed (`onInvalid` hears why). */
-export function parseCostHostMessage(v: unknown, onInvalid: (reason: string) => void = () => undefined): CostHostMessage | null {
-  const problem = costHostMessageCheck(v, 'message');
-  if (problem) {
-    onInvalid(problem);
-    return null;
-  }
-  return v as CostHostMessage;
+export function parseCostHostMessage(v: unknown, onInvalid?: (reason: string) => void): CostHostMessage | null {
+  return parseChecked<CostHostMessage>(costHostMessageCheck, v, onInvalid);
 }

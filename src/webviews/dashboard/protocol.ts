@@ -7,6 +7,7 @@ import { RANGE_PRESETS, type RangeSelection } from '../shared/rangeSelection';
 import type { Balance, Burn, Projection, Runway } from '../shared/forecast';
 import type { WhatIfResult } from './whatIf';
 import { hostMessageCheck } from './payloadCheck';
+import { parseChecked } from '../shared/validate';
 
 export const DASHBOARD_VIEW_TYPE = 'openrouterLedger.dashboard';
 
@@ -175,11 +176,6 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | null {
  * A message from the host, or null when any field the app renders is missing or malformed (the
  * whole payload is checked, deeply: payloadCheck.ts). `onInvalid` hears why, for the log.
  */
-export function parseHostMessage(v: unknown, onInvalid: (reason: string) => void = () => undefined): HostMessage | null {
-  const problem = hostMessageCheck(v, 'message');
-  if (problem) {
-    onInvalid(problem);
-    return null;
-  }
-  return v as HostMessage;
+export function parseHostMessage(v: unknown, onInvalid?: (reason: string) => void): HostMessage | null {
+  return parseChecked<HostMessage>(hostMessageCheck, v, onInvalid);
 }

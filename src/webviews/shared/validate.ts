@@ -59,3 +59,13 @@ export function tagged(tag: string, variants: Record<string, Record<string, Chec
     return fields ? shape(fields)(v, p) : `${p}.${tag}: unknown ${JSON.stringify(v[tag])}`;
   };
 }
+
+/** `v` as a `T` when `check` finds nothing wrong, else null after telling `onInvalid` why (for the receiver's log). */
+export function parseChecked<T>(check: Check, v: unknown, onInvalid: (reason: string) => void = () => undefined): T | null {
+  const problem = check(v, 'message');
+  if (problem) {
+    onInvalid(problem);
+    return null;
+  }
+  return v as T;
+}
