@@ -11,7 +11,7 @@
 import { entryHash, entryHashV5 } from './chain';
 import { relinkChain } from './chainRelink';
 import { GENERATION_COLUMNS } from './normalize';
-import { code, GENERATIONS_VIEW_SQL, PACKED_COLUMNS, PACKED_TABLE, PACKED_TABLE_SQL, packSql, STRINGS_TABLE_SQL } from './packedRows';
+import { code, GENERATIONS_VIEW_SQL, PACKED_COLUMNS, PACKED_TABLE, PACKED_TABLE_SQL, packSql, STRINGS_TABLE_SQL, TEXT_REF_COLUMNS } from './packedRows';
 import { UNCOSTED_INDEX } from './queryParts';
 import type { Database } from './sqljs';
 
@@ -24,11 +24,9 @@ CREATE INDEX ${UNCOSTED_INDEX} ON ${PACKED_TABLE} (ts_ms) WHERE total_cost IS NU
 CREATE INDEX idx_generations_model_latency ON ${PACKED_TABLE} (model_used_ref, ts_ms, latency_ms) WHERE status_code = ${code('status', 'success')} AND latency_ms IS NOT NULL;
 `;
 
-const REF_SOURCES = GENERATION_COLUMNS.filter((_, i) => PACKED_COLUMNS[i].endsWith('_ref'));
-
 export function migrateToV6(db: Database): void {
   db.exec(`${STRINGS_TABLE_SQL};
-    INSERT INTO strings (value) SELECT DISTINCT value FROM (${REF_SOURCES.map((c) => `SELECT ${c} AS value FROM generations`).join(' UNION ALL ')}) WHERE value IS NOT NULL ORDER BY value;
+    INSERT INTO strings (value) SELECT DISTINCT value FROM (${TEXT_REF_COLUMNS.map((c) => `SELECT ${c} AS value FROM generations`).join(' UNION ALL ')}) WHERE value IS NOT NULL ORDER BY value;
     ${PACKED_TABLE_SQL};
     INSERT INTO ${PACKED_TABLE} (id, ${PACKED_COLUMNS.join(', ')})
       SELECT id, ${GENERATION_COLUMNS.map(packSql).join(', ')} FROM generations AS g ORDER BY id;

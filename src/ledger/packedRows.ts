@@ -31,9 +31,11 @@ const ENUMS = {
 type EnumColumn = keyof typeof ENUMS;
 type Codec = 'plain' | 'time' | 'ref' | 'hex' | EnumColumn;
 
-const REF_COLUMNS = new Set<Column>([
+/** The columns whose text is kept once in `strings`; each is stored as `<column>_ref`. */
+export const TEXT_REF_COLUMNS: readonly Column[] = [
   'model_requested', 'model_used', 'provider', 'error_code', 'finish_reason', 'user_id', 'workspace', 'git_branch', 'key_label', 'chat_session',
-]);
+];
+const REF_COLUMNS = new Set<Column>(TEXT_REF_COLUMNS);
 
 function codecOf(column: Column): Codec {
   if (column === 'ts') return 'time';
@@ -156,8 +158,8 @@ export const GENERATIONS_VIEW_SQL = `CREATE VIEW generations AS SELECT id, ${GEN
  * the file as names of branches, workspaces or sessions. One pass over the rows: run it when the
  * file is compacted anyway.
  */
-export const UNUSED_STRINGS_SQL = `DELETE FROM strings WHERE id NOT IN (${PACKED_COLUMNS.filter((c) => c.endsWith('_ref'))
-  .map((c) => `SELECT ${c} FROM ${PACKED_TABLE} WHERE ${c} IS NOT NULL`).join(' UNION ')})`;
+export const UNUSED_STRINGS_SQL = `DELETE FROM strings WHERE id NOT IN (${TEXT_REF_COLUMNS
+  .map((c) => `SELECT ${c}_ref FROM ${PACKED_TABLE} WHERE ${c}_ref IS NOT NULL`).join(' UNION ')})`;
 
 type StatementSource = (sql: string) => Statement;
 

@@ -8,7 +8,7 @@ import { LatencyAccumulator, type LatencyStats } from '../../ledger/latency';
 import { nanosToUsd } from '../../ledger/normalize';
 import type { ModelStats } from '../../ledger/queries';
 import { PACKED_TABLE } from '../../ledger/packedRows';
-import { RAW_COUNTS, SUCCESS, textOf } from '../../ledger/queryParts';
+import { msBound, RAW_COUNTS, SUCCESS, textOf } from '../../ledger/queryParts';
 import { RANGE_OPTIONS, isoOrNull, rangeOf, str, type Range } from '../args';
 import type { Command } from '../command';
 import type { CliContext, ReadView } from '../context';
@@ -58,7 +58,7 @@ function fromModels(models: ModelStats[]): StatsGroup[] {
 
 /** The range as bounds on `ts_ms` (open ends: beyond any timestamp). */
 function bounds(range: Range): [number, number] {
-  return [range.from ?? -1, range.to ?? Number.MAX_SAFE_INTEGER];
+  return [msBound(range.from ?? -Infinity), msBound(range.to ?? Infinity)];
 }
 
 function rawGroups(view: ReadView, by: Exclude<Grouping, 'model'>, range: Range): StatsGroup[] {
