@@ -58,7 +58,10 @@ export class Snapshotter {
     this.schedule();
   }
 
-  /** Rows were deleted: the next snapshot compacts the file (unused text dropped, VACUUM) so it shrinks. */
+  /**
+   * The next snapshot compacts the file (unused text dropped, VACUUM), as it does after any
+   * deletion: for a migration, which leaves the old layout's pages free.
+   */
   compactFileNextTime(): void {
     this.vacuumPending = true;
   }
@@ -185,7 +188,8 @@ export class Snapshotter {
 function compact(ldb: LedgerDb, logger: Logger): void {
   try {
     ldb.db.exec('PRAGMA temp_store = FILE; PRAGMA journal_mode = DELETE;');
-    ldb.pruneUnusedText();
+    const dropped = ldb.pruneUnusedText();
+    if (dropped) logger.debug(`Dropped ${dropped} text value(s) no remaining request uses.`);
     ldb.db.exec('VACUUM;');
   } catch (err) {
     logger.warn(`Compacting ledger.sqlite failed (${(err as Error).message}); it is saved without compacting.`);

@@ -192,11 +192,9 @@ export class Ledger {
     this.follower.reset(this.ldb);
     const replayed = await this.follower.catchUp(() => this.ldb);
     await this.writer.open();
-    if (loaded.migrated) {
-      // Saved once in the new schema, compacted: the space the old layout took is given back.
-      this.snapshots.compactFileNextTime();
-      this.changed();
-    } else if (loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
+    // A migrated file is saved once in the new schema, compacted: the space the old layout took is given back.
+    if (loaded.migrated) this.snapshots.compactFileNextTime();
+    if (loaded.migrated || loaded.source !== SNAPSHOT_FILE || replayed.writers.length) this.changed();
     if (await this.lock.acquireOrRenew()) await this.markInterrupted();
     this.snapshots.schedule();
     let tickQueued = false;
@@ -380,9 +378,8 @@ export class Ledger {
   async deleteBefore(date: string | number, scope: DeleteScope = 'all'): Promise<number> {
     const cutoff = parseTimestamp(date);
     if (cutoff === undefined) throw new RangeError(`Not a valid date: ${String(date)}`);
-    const deleted = await this.write<number>({ k: 'del', before: toIso(cutoff), scope });
-    if (deleted > 0) this.snapshots.compactFileNextTime();
-    return deleted;
+    // A deletion counts in deletedSinceSnapshot, which makes the next snapshot compact the file.
+    return this.write<number>({ k: 'del', before: toIso(cutoff), scope });
   }
 
   /** Applies other windows' new records now (they are also picked up every `pollIntervalMs`). */
