@@ -2,34 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ChainKind, entryHashV5, readRawHead } from '../../src/ledger/chain';
-import { GENERATION_COLUMNS, normalizeGeneration, rowHash } from '../../src/ledger/normalize';
+import { GENERATION_COLUMNS, normalizeGeneration } from '../../src/ledger/normalize';
 import { rebuildRollups } from '../../src/ledger/rollups';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/ledger/schema';
-import { loadSqlJs, type Database, type Statement } from '../../src/ledger/sqljs';
+import { loadSqlJs, type Database } from '../../src/ledger/sqljs';
 import type { GenerationInput } from '../../src/ledger/types';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
+import { insertRowsAsOlderVersion } from './helpers/olderLedger';
 
 /** A row's values as every version before 5 stored and hashed them: money as USD floats. */
 const storedBeforeV5 = (r: ReturnType<typeof normalizeGeneration>) => GENERATION_COLUMNS.map((c) => r[c]);
 
 /** Writes rows the way a version-1 ledger did: raw row + chain entry (holding the generation id), no rollups. */
 function insertRawRows(db: Database, inputs: GenerationInput[]): void {
-  const statements = new Map<string, Statement>();
-  const stmt = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!;
-  const insert = db.prepare(`INSERT INTO generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')})`);
-  let head = readRawHead(stmt);
-  for (const input of inputs) {
-    const r = normalizeGeneration(input);
-    insert.run(storedBeforeV5(r));
-    const seq = (head?.seq ?? 0) + 1;
-    const hash = entryHashV5(head?.hash ?? null, seq, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)));
-    stmt('INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)')
-      .run([seq, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(storedBeforeV5(r)), hash]);
-    head = { seq, hash };
-  }
-  insert.free();
-  for (const s of statements.values()) s.free();
+  insertRowsAsOlderVersion(db, inputs, storedBeforeV5);
 }
 
 function insertV1Rows(db: Database, count: number): void {

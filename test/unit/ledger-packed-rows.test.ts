@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LedgerDb } from '../../src/ledger/apply';
-import { ChainKind, entryHashV5 } from '../../src/ledger/chain';
 import { GENERATION_COLUMNS, normalizeGeneration, rowHash, rowValues } from '../../src/ledger/normalize';
 import { PACKED_COLUMNS, unpackValues } from '../../src/ledger/packedRows';
 import { rebuildRollups } from '../../src/ledger/rollups';
@@ -18,6 +17,7 @@ import { migrate } from '../../src/ledger/schema';
 import { loadSqlJs, type Database } from '../../src/ledger/sqljs';
 import type { GenerationInput } from '../../src/ledger/types';
 import { open, row, tempDir, WASM_PATH } from './helpers/ledgerFixtures';
+import { insertRowsAsOlderVersion } from './helpers/olderLedger';
 
 const HOSTILE = ["'; DROP TABLE strings; --", '=HYPERLINK("x")', 'ünïcödé 🚀', 'a\u0000b', 'x'.repeat(3000), '0', '1', ''];
 
@@ -87,18 +87,7 @@ test("the CLI's decoder of packed records agrees with the view on every row", as
 /** A v5 file as the v5 code wrote it: rows in the `generations` table, chain entries holding the generation id. */
 function v5File(db: Database, inputs: GenerationInput[]): void {
   migrate(db, 5);
-  const insert = db.prepare(`INSERT INTO generations (${GENERATION_COLUMNS.join(', ')}) VALUES (${GENERATION_COLUMNS.map(() => '?').join(', ')})`);
-  const chain = db.prepare('INSERT INTO chain (seq, kind, uid, generation_id, ts, row_hash, hash) VALUES (?,?,?,?,?,?,?)');
-  let prev: Uint8Array | null = null;
-  inputs.forEach((input, i) => {
-    const r = normalizeGeneration(input);
-    const values = rowValues(r);
-    insert.run(values);
-    prev = entryHashV5(prev, i + 1, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(values));
-    chain.run([i + 1, ChainKind.insert, r.uid, r.generation_id, Date.parse(r.ts), rowHash(values), prev]);
-  });
-  insert.free();
-  chain.free();
+  insertRowsAsOlderVersion(db, inputs, rowValues);
   rebuildRollups(db);
 }
 
